@@ -1,0 +1,15 @@
+//! A spec-exact EventSource (server-sent events) client.
+//!
+//! The crate has a pure core and a thin browser edge:
+//!
+//! - [`parser`]: a streaming parser for `text/event-stream` (bytes in, events out, no I/O).
+//! - [`connection`]: the connection state machine (ready state, response checks,
+//!   reconnection delays) as plain Rust.
+//! - `web` (wasm32 only): fetch, streams, timers and DOM events around the core.
+#![forbid(unsafe_code)]
+
+pub mod connection;
+pub mod parser;
+
+#[cfg(target_arch = "wasm32")]
+mod web;

@@ -1,0 +1,1 @@
+//! Streaming `text/event-stream` parser (in progress).
