@@ -6,10 +6,12 @@
 //! - [`connection`]: the connection state machine (ready state, response checks,
 //!   reconnection delays) as plain Rust.
 //! - `web` (wasm32 only): fetch, streams, timers and DOM events around the core.
-#![forbid(unsafe_code)]
 
 pub mod connection;
 pub mod parser;
 
 #[cfg(target_arch = "wasm32")]
 mod web;
+
+#[cfg(target_arch = "wasm32")]
+pub use web::EventSourceCore;

@@ -1,1 +1,35 @@
-//! Browser glue (in progress).
+//! Browser glue (wasm32 only): fetch, streams, timers and DOM events around the pure
+//! [`parser`](crate::parser) and [`connection`](crate::connection) core.
+
+mod options;
+mod source;
+mod sys;
+
+use wasm_bindgen::prelude::*;
+
+pub use source::EventSourceCore;
+
+/// Forwards panics to `console.error` when the `panic-hook` feature is on.
+fn install_panic_hook() {
+    #[cfg(feature = "panic-hook")]
+    console_error_panic_hook::set_once();
+}
+
+/// A `DOMException` with this message and name, as a thrown JS value.
+fn dom_exception(message: &str, name: &str) -> JsValue {
+    match web_sys::DomException::new_with_message_and_name(message, name) {
+        Ok(exception) => exception.into(),
+        Err(error) => error,
+    }
+}
+
+/// WebIDL `USVString` conversion (`ToString`, which throws for a Symbol).
+fn to_usv_string(value: &JsValue) -> Result<String, JsValue> {
+    if let Some(string) = value.as_string() {
+        return Ok(string);
+    }
+    if value.is_symbol() {
+        return Err(js_sys::TypeError::new("Cannot convert a Symbol value to a string").into());
+    }
+    sys::to_string(value)
+}

@@ -1,0 +1,54 @@
+//! Any bytes, fed to parsers with the default limit and with a tiny one:
+//! nothing panics, and what is reported respects the parser's guarantees.
+#![no_main]
+
+use eventsource_wasm::parser::{Event, Parser, Sink};
+use libfuzzer_sys::fuzz_target;
+
+/// Checks every callback against the documented guarantees.
+struct Check {
+    limit: usize,
+}
+
+impl Sink for Check {
+    fn on_event(&mut self, event: Event<'_>) {
+        assert!(!event.event_type.is_empty(), "an empty type becomes \"message\"");
+        assert!(event.data.len() < self.limit, "data over the buffer limit");
+        assert!(!event.last_event_id.contains('\0'), "an id with NUL is ignored");
+    }
+
+    fn on_comment(&mut self, text: &str) {
+        assert!(!text.contains(['\r', '\n']));
+    }
+}
+
+fuzz_target!(|input: &[u8]| {
+    // The default limit: the input as one stream, then again as a second
+    // stream on the same parser.
+    let mut parser = Parser::new();
+    let mut check = Check {
+        limit: parser.max_buffer(),
+    };
+    for _ in 0..2 {
+        assert!(parser.feed(input, &mut check).is_ok());
+        parser.finish();
+    }
+
+    // A tiny limit chosen by the first byte, the rest fed in two halves;
+    // after a limit error, reset() must bring the parser back.
+    let Some((&limit, rest)) = input.split_first() else {
+        return;
+    };
+    let limit = usize::from(limit % 64);
+    let mut parser = Parser::with_max_buffer(limit);
+    let mut check = Check { limit: limit + 1 };
+    let (first, second) = rest.split_at(rest.len() / 2);
+    for chunk in [first, second] {
+        if parser.feed(chunk, &mut check).is_err() {
+            assert!(parser.feed(b"", &mut check).is_err(), "the error is sticky");
+            parser.reset();
+            assert!(parser.feed(b"\n", &mut check).is_ok());
+        }
+    }
+    parser.finish();
+});

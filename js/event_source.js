@@ -1,0 +1,140 @@
+// The public EventSource class: a thin EventTarget subclass around the wasm core.
+//
+// This file has no imports so that it can serve both the npm entry (js/index.js, which
+// hands it the wasm-bindgen `EventSourceCore` class) and the wasm-bindgen tests (which
+// load it as a snippet and hand it a factory from Rust). All state, parsing, request
+// building and reconnection live in the core; this class only gives them the platform's
+// object model: `extends EventTarget`, IDL constants, event-handler attributes.
+
+const STREAM = Symbol('fromReadableStream');
+
+/**
+ * Builds the EventSource class around a core factory.
+ * @param {{ create(shell: EventTarget, url: string, init: unknown): object,
+ *           fromStream(shell: EventTarget, stream: ReadableStream, init: unknown): object }} cores
+ */
+export function defineEventSource(cores) {
+  const coreOf = new WeakMap();
+  const handlersOf = new WeakMap();
+
+  function core(self) {
+    const c = coreOf.get(self);
+    if (c === undefined) throw new TypeError('Illegal invocation');
+    return c;
+  }
+
+  class EventSource extends EventTarget {
+    /**
+     * @param {string | URL} url
+     * @param {object} [init]
+     */
+    constructor(url, init) {
+      super();
+      if (arguments.length === 0) {
+        throw new TypeError(
+          "Failed to construct 'EventSource': 1 argument required, but only 0 present.");
+      }
+      handlersOf.set(this, new Map());
+      if (url === STREAM) {
+        coreOf.set(this, cores.fromStream(this, init.stream, init.options));
+        return;
+      }
+      if (init !== undefined && init !== null && typeof init !== 'object' &&
+          typeof init !== 'function') {
+        throw new TypeError(
+          "Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
+      }
+      // WebIDL USVString conversion: ToString (throws on a Symbol, like native).
+      coreOf.set(this, cores.create(this, `${url}`, init ?? undefined));
+    }
+
+    /**
+     * Parses an event stream from any byte stream (whatwg/html `fromReadableStream`).
+     * @param {ReadableStream<Uint8Array>} stream
+     * @param {object} [options]
+     */
+    static fromReadableStream(stream, options) {
+      if (!(stream instanceof ReadableStream)) {
+        throw new TypeError(
+          "Failed to execute 'fromReadableStream' on 'EventSource': parameter 1 is not of type 'ReadableStream'.");
+      }
+      if (stream.locked) {
+        throw new TypeError(
+          "Failed to execute 'fromReadableStream' on 'EventSource': the stream is locked.");
+      }
+      return new this(STREAM, { stream, options });
+    }
+
+    get url() { return core(this).url; }
+    get withCredentials() { return core(this).withCredentials; }
+    get readyState() { return core(this).readyState; }
+    /** The last event ID string (whatwg/html, 2026). */
+    get lastEventId() { return core(this).lastEventId; }
+    /** The reconnection time in milliseconds (whatwg/html, 2026). */
+    get reconnectionTime() { return core(this).reconnectionTime; }
+
+    /** Aborts the connection and any pending reconnection; readyState becomes CLOSED. */
+    close() { core(this).close(); }
+    /** Discards any data buffered for an event not yet dispatched (whatwg/html, 2026). */
+    reset() { core(this).reset(); }
+  }
+
+  Object.defineProperty(EventSource.prototype, Symbol.toStringTag, {
+    value: 'EventSource', configurable: true,
+  });
+  if (typeof Symbol.dispose === 'symbol') {
+    // `using source = new EventSource(url)` closes it at the end of the block.
+    Object.defineProperty(EventSource.prototype, Symbol.dispose, {
+      value() { this.close(); }, writable: true, configurable: true,
+    });
+  }
+
+  const constants = { CONNECTING: 0, OPEN: 1, CLOSED: 2 };
+  for (const [name, value] of Object.entries(constants)) {
+    const desc = { value, enumerable: true, writable: false, configurable: false };
+    Object.defineProperty(EventSource, name, desc);
+    Object.defineProperty(EventSource.prototype, name, desc);
+  }
+
+  // IDL event handler attributes: the listener is added at the first non-null assignment
+  // (fixing its place among addEventListener listeners), replaced in place afterwards, and
+  // removed when set to null. Non-objects count as null ([LegacyTreatNonObjectAsNull]).
+  for (const type of ['open', 'message', 'error']) {
+    Object.defineProperty(EventSource.prototype, `on${type}`, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        core(this);
+        return handlersOf.get(this).get(type)?.value ?? null;
+      },
+      set(value) {
+        core(this);
+        const handlers = handlersOf.get(this);
+        const current = handlers.get(type);
+        const isHandler = (typeof value === 'object' && value !== null) || typeof value === 'function';
+        if (!isHandler) {
+          if (current) {
+            this.removeEventListener(type, current.listener);
+            handlers.delete(type);
+          }
+          return;
+        }
+        if (current) {
+          current.value = value;
+          return;
+        }
+        const entry = {
+          value,
+          listener(event) {
+            const result = entry.value.call(this, event);
+            if (result === false && event.cancelable) event.preventDefault();
+          },
+        };
+        handlers.set(type, entry);
+        this.addEventListener(type, entry.listener);
+      },
+    });
+  }
+
+  return EventSource;
+}

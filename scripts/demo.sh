@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets up what is missing, builds the wasm package, and serves the demo (www/) together
+# with the demo SSE endpoints on http://127.0.0.1:${PORT:-8080}/www/. Ctrl-C stops it.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+ensure_wasm_target
+ensure_wasm_bindgen
+ensure_node_modules
+bash scripts/build.sh
+step "starting the demo server"
+cargo build --release -q -p sse-server
+echo "open http://127.0.0.1:${PORT:-8080}/www/"
+exec "$ROOT/target/release/sse-server" --root "$ROOT" --port "${PORT:-8080}"

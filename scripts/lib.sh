@@ -1,0 +1,95 @@
+# Shared setup steps for scripts/*.sh. Each `ensure_*` installs what is missing and
+# does nothing when it is already there, so every script is idempotent.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export ROOT
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+# The wasm-bindgen test runner prefers any geckodriver it finds; we test with Chromium.
+export CHROMEDRIVER=/usr/bin/chromedriver
+export CHROME_BIN=/usr/bin/chromium
+# Chromium as root in a container; no network but loopback.
+CHROMIUM_FLAGS=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+  --disable-background-networking --disable-component-update --disable-sync
+  --disable-dev-shm-usage)
+export CHROMIUM_FLAGS_STR="${CHROMIUM_FLAGS[*]}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# The exact wasm-bindgen version from Cargo.lock (the CLI must match it).
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_wasm_target() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    step "installing the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+ensure_wasm_bindgen() {
+  local want have
+  want=$(wasm_bindgen_version)
+  [ -n "$want" ] || { echo "no wasm-bindgen in Cargo.lock" >&2; return 1; }
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}') || true
+  if [ "$have" != "$want" ] || ! command -v wasm-bindgen-test-runner >/dev/null; then
+    step "installing wasm-bindgen-cli $want (a few minutes, once)"
+    # 0.2.129's own lockfile resolves against the registry here; --locked keeps it reproducible.
+    cargo install wasm-bindgen-cli --version "$want" --locked --force
+  fi
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    step "installing Debian chromium + chromium-driver"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+}
+
+# npm ci when node_modules is missing or older than package-lock.json.
+ensure_node_modules() {
+  local stamp="$ROOT/node_modules/.installed-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/package-lock.json" "$stamp"; then
+    step "installing npm packages (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$ROOT/package-lock.json" "$stamp"
+  fi
+}
+
+ensure_all() {
+  ensure_wasm_target
+  ensure_wasm_bindgen
+  ensure_chromium
+  ensure_node_modules
+}
+
+# Starts the loopback SSE server (built release) in the background; sets SSE_SERVER_URL
+# and SERVER_PID. The caller stops it with stop_server (also run on exit).
+start_server() {
+  local port_file
+  port_file=$(mktemp)
+  cargo build --release -q -p sse-server
+  "$ROOT/target/release/sse-server" --root "$ROOT" --port "${1:-0}" --port-file "$port_file" \
+    >"${SERVER_LOG:-/dev/null}" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    [ -s "$port_file" ] && break
+    sleep 0.1
+  done
+  [ -s "$port_file" ] || { echo "the SSE server did not start" >&2; return 1; }
+  SSE_SERVER_URL="http://127.0.0.1:$(cat "$port_file")"
+  export SSE_SERVER_URL SERVER_PID
+  rm -f "$port_file"
+}
+
+stop_server() {
+  if [ -n "${SERVER_PID:-}" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=
+  fi
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs every test: lint gates, native tests (parser, connection, server), the wasm tests
+# in headless Chromium, the JS browser tests, and a short fuzz run. Installs what is
+# missing first (wasm target, wasm-bindgen-cli, chromium, npm packages, cargo-fuzz).
+# Environment: FUZZ_SECONDS (per fuzz target, default 30; 0 skips fuzzing).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+started=$SECONDS
+log=$(mktemp)
+trap 'stop_server; rm -f "$log"' EXIT
+
+# Runs a step, streaming its output and keeping a copy for the final tally.
+run() {
+  step "$*"
+  "$@" 2>&1 | tee -a "$log"
+}
+
+ensure_all
+
+run cargo fmt --all --check
+run cargo clippy -q --workspace --all-targets -- -D warnings
+run cargo clippy -q --lib --test web_window --test web_worker --target wasm32-unknown-unknown \
+  --features panic-hook -- -D warnings
+
+run cargo test -q --workspace
+
+SERVER_LOG=$(mktemp) start_server
+echo "SSE test server at $SSE_SERVER_URL"
+export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120}
+run cargo test --target wasm32-unknown-unknown --test web_window --test web_worker \
+  --features panic-hook
+
+run bash scripts/build.sh
+if compgen -G "tests/browser/*.test.mjs" >/dev/null; then
+  run node --test --test-reporter=spec --test-concurrency=1 tests/browser/
+fi
+stop_server
+
+if [ "${FUZZ_SECONDS:-30}" != 0 ] && [ -f fuzz/Cargo.toml ]; then
+  step "fuzzing ${FUZZ_SECONDS:-30}s per target"
+  bash scripts/fuzz.sh
+fi
+
+# One closing line over every runner above (cargo/wasm-bindgen: "N passed; M failed";
+# node: "pass N" / "fail N").
+passed=$(grep -oE '[0-9]+ passed; [0-9]+ failed' "$log" | awk '{p+=$1} END {print p+0}')
+failed=$(grep -oE '[0-9]+ passed; [0-9]+ failed' "$log" | awk '{f+=$3} END {print f+0}')
+passed=$((passed + $(grep -aoE '^. pass [0-9]+$' "$log" | awk '{s+=$3} END {print s+0}')))
+failed=$((failed + $(grep -aoE '^. fail [0-9]+$' "$log" | awk '{s+=$3} END {print s+0}')))
+echo
+echo "all tests in $((SECONDS - started))s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,1 +1,0 @@
-//! Streaming `text/event-stream` parser (in progress).

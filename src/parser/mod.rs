@@ -1,0 +1,543 @@
+//! Streaming `text/event-stream` parser: bytes in, events out, no I/O.
+//!
+//! This implements the WHATWG HTML rules for
+//! [interpreting an event stream](https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation)
+//! as a push parser in the style of `httparse` and `csv-core`: hand each chunk
+//! of the response body to [`Parser::feed`] as it arrives, and everything that
+//! chunk completes is reported to a [`Sink`] before `feed` returns. Call
+//! [`Parser::finish`] when the body ends.
+//!
+//! ```
+//! use eventsource_wasm::parser::{Item, OwnedEvent, Parser};
+//!
+//! let mut parser = Parser::new();
+//! let mut items: Vec<Item> = Vec::new();
+//!
+//! parser.feed(b"retry: 2500\nid: 7\ndata: hel", &mut items)?;
+//! assert_eq!(items, [Item::Retry(2500)]); // the event is not complete yet
+//!
+//! parser.feed(b"lo\r\n\r\n", &mut items)?;
+//! assert_eq!(
+//!     items[1],
+//!     Item::Event(OwnedEvent {
+//!         event_type: "message".into(),
+//!         data: "hello".into(),
+//!         last_event_id: "7".into(),
+//!     })
+//! );
+//! parser.finish();
+//! assert_eq!(parser.last_event_id(), "7");
+//! # Ok::<(), eventsource_wasm::parser::ParseError>(())
+//! ```
+//!
+//! Points worth knowing:
+//!
+//! - The stream is always UTF-8. Invalid bytes become U+FFFD exactly as a
+//!   whole-stream `TextDecoder` would produce them; decoding never fails.
+//! - Lines end with CRLF, LF or CR; chunks may split a CRLF pair, a multi-byte
+//!   character or the leading byte order mark anywhere.
+//! - An event that is still incomplete when the stream ends is discarded.
+//! - Memory is bounded: a line plus the data buffered for the current event
+//!   may not exceed [`Parser::max_buffer`] bytes, or `feed` returns
+//!   [`ParseError::BufferLimitExceeded`].
+//! - Steady-state parsing does not allocate: buffers are reused, and a line
+//!   that lies wholly inside a chunk is read from the chunk in place.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(clippy::indexing_slicing)]
+
+mod event;
+#[cfg(test)]
+mod tests;
+
+use core::mem;
+
+use memchr::{memchr, memchr2};
+
+pub use event::{Event, Item, OwnedEvent, ParseError, Sink};
+
+/// The default limit, in bytes, on one line plus the data buffered for the
+/// current event (16 MiB).
+pub const DEFAULT_MAX_BUFFER: usize = 16 * 1024 * 1024;
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The event type used when the event type buffer is empty.
+const DEFAULT_EVENT_TYPE: &str = "message";
+
+/// An incremental event stream parser.
+///
+/// It keeps the state the spec gives an `EventSource` (data buffer, event type
+/// buffer, last event ID buffer, last event ID string) plus what streaming
+/// needs (a partial line, a CR that may pair with an LF in the next chunk, a
+/// byte order mark split across chunks). One parser serves every connection of
+/// an event source: call [`finish`](Parser::finish) at the end of each
+/// response body and keep feeding the next one; the last event ID persists.
+#[derive(Debug, Clone)]
+pub struct Parser {
+    /// Bytes of a line whose end has not arrived yet.
+    line: Vec<u8>,
+    /// The data buffer, as raw bytes; each `data` value is followed by LF.
+    /// Decoded (lossily) when the event is dispatched.
+    data: Vec<u8>,
+    /// The event type buffer.
+    event_type: String,
+    /// The last event ID buffer.
+    id_buffer: String,
+    /// Whether `id_buffer` may differ from `last_event_id`.
+    id_changed: bool,
+    /// The last event ID string: what was committed by the latest blank line.
+    last_event_id: String,
+    /// The latest valid `retry` value.
+    reconnection_time: Option<u64>,
+    /// Output space for lossy decoding of invalid UTF-8.
+    scratch: String,
+    /// `Some(n)` at stream start: the first `n` bytes of the BOM have arrived
+    /// (and are held back). `None` once the start of the stream is past.
+    bom_matched: Option<usize>,
+    /// The previous chunk ended with CR: an LF at the start of the next chunk
+    /// belongs to that line ending.
+    pending_cr: bool,
+    /// A buffer limit error happened; cleared by `reset`.
+    failed: bool,
+    /// See [`Parser::max_buffer`].
+    max_buffer: usize,
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Parser {
+    /// A parser at the start of a stream, with the [`DEFAULT_MAX_BUFFER`] limit.
+    pub fn new() -> Self {
+        Self::with_max_buffer(DEFAULT_MAX_BUFFER)
+    }
+
+    /// A parser at the start of a stream that fails with
+    /// [`ParseError::BufferLimitExceeded`] when one line plus the data buffered
+    /// for the current event would exceed `limit` bytes.
+    pub fn with_max_buffer(limit: usize) -> Self {
+        Self {
+            line: Vec::new(),
+            data: Vec::new(),
+            event_type: String::new(),
+            id_buffer: String::new(),
+            id_changed: false,
+            last_event_id: String::new(),
+            reconnection_time: None,
+            scratch: String::new(),
+            bom_matched: Some(0),
+            pending_cr: false,
+            failed: false,
+            max_buffer: limit,
+        }
+    }
+
+    /// The limit set by [`with_max_buffer`](Parser::with_max_buffer), in bytes.
+    pub fn max_buffer(&self) -> usize {
+        self.max_buffer
+    }
+
+    /// The last event ID string: the value committed by the most recent blank
+    /// line (or [`set_last_event_id`](Parser::set_last_event_id)). This is what
+    /// a reconnecting client sends as `Last-Event-ID`.
+    pub fn last_event_id(&self) -> &str {
+        &self.last_event_id
+    }
+
+    /// Seeds the last event ID string and the last event ID buffer, for
+    /// example from a value the application saved earlier.
+    pub fn set_last_event_id(&mut self, id: &str) {
+        id.clone_into(&mut self.last_event_id);
+        id.clone_into(&mut self.id_buffer);
+        self.id_changed = false;
+    }
+
+    /// The reconnection time, in milliseconds, from the latest valid `retry`
+    /// field, or `None` if there has been none. It persists across
+    /// [`finish`](Parser::finish) and [`reset`](Parser::reset).
+    pub fn reconnection_time(&self) -> Option<u64> {
+        self.reconnection_time
+    }
+
+    /// Feeds the next chunk of the stream.
+    ///
+    /// Every event, `retry` and comment completed by this chunk is reported to
+    /// `sink`, in stream order, before this returns. Bytes of an unfinished
+    /// line are kept for the next call.
+    ///
+    /// # Errors
+    ///
+    /// [`ParseError::BufferLimitExceeded`] when a line plus the data buffered
+    /// for the current event exceeds [`max_buffer`](Parser::max_buffer) bytes.
+    /// Whatever the chunk completed before that point has been reported. The
+    /// parser then stays failed, returning the same error from every `feed`,
+    /// until [`reset`](Parser::reset). Where the error happens does not depend
+    /// on how the stream is split into chunks.
+    pub fn feed<S: Sink + ?Sized>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), ParseError> {
+        if self.failed {
+            return Err(self.limit_error());
+        }
+        let mut rest = chunk;
+        if let Some(matched) = self.bom_matched {
+            match self.strip_bom(rest, matched) {
+                Some(after_bom) => rest = after_bom,
+                None => return Ok(()),
+            }
+        }
+        if self.pending_cr {
+            if let Some((&first, after)) = rest.split_first() {
+                self.pending_cr = false;
+                if first == b'\n' {
+                    // [spec] CRLF is one line ending, even split across chunks.
+                    rest = after;
+                }
+            }
+        }
+        let result = self.feed_lines(rest, sink);
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
+    }
+
+    /// Ends the current stream (the response body is complete or broken off).
+    ///
+    /// Per the spec, an incomplete event at the end of the stream is not
+    /// dispatched: a partial line, the data buffer and the event type buffer
+    /// are discarded, and the last event ID buffer goes back to the committed
+    /// last event ID.
+    /// The stream-start state comes back (the next `feed` strips a byte order
+    /// mark again, and a CR at the end of this stream does not pair with an LF
+    /// at the start of the next). The last event ID and the reconnection time
+    /// persist. A failed parser stays failed until [`reset`](Parser::reset).
+    pub fn finish(&mut self) {
+        self.discard_pending();
+        self.bom_matched = Some(0);
+        self.pending_cr = false;
+        // Give back memory a very large event may have left behind.
+        const KEEP: usize = 64 * 1024;
+        self.line.shrink_to(KEEP);
+        self.data.shrink_to(KEEP);
+    }
+
+    /// Discards undispatched data, like the `reset()` method of WHATWG HTML's
+    /// `EventSource`: the data buffer, the event type buffer and a partial
+    /// line are dropped, and the last event ID buffer goes back to the
+    /// committed last event ID. Clears the failed state after a
+    /// [`ParseError::BufferLimitExceeded`].
+    ///
+    /// Unlike [`finish`](Parser::finish) this does not mark a new stream: a
+    /// byte order mark is only stripped if the stream has not started yet. The
+    /// last event ID and the reconnection time are kept.
+    pub fn reset(&mut self) {
+        self.discard_pending();
+        self.failed = false;
+    }
+
+    fn discard_pending(&mut self) {
+        self.line.clear();
+        self.data.clear();
+        self.event_type.clear();
+        if self.id_changed {
+            self.id_buffer.clone_from(&self.last_event_id);
+            self.id_changed = false;
+        }
+    }
+
+    fn limit_error(&self) -> ParseError {
+        ParseError::BufferLimitExceeded {
+            limit: self.max_buffer,
+        }
+    }
+
+    /// Handles the leading byte order mark, which may arrive over several
+    /// chunks. Returns the rest of `chunk` to parse, or `None` if the whole
+    /// chunk is (so far) a prefix of the BOM and is held back.
+    fn strip_bom<'c>(&mut self, chunk: &'c [u8], matched: usize) -> Option<&'c [u8]> {
+        let wanted = BOM.get(matched..).unwrap_or_default();
+        let common = wanted
+            .iter()
+            .zip(chunk)
+            .take_while(|(want, got)| want == got)
+            .count();
+        if common == wanted.len() {
+            // [spec] One leading U+FEFF is skipped.
+            self.bom_matched = None;
+            return chunk.get(common..);
+        }
+        if common == chunk.len() {
+            self.bom_matched = Some(matched + common);
+            return None;
+        }
+        // Not a BOM: the bytes held back so far are ordinary content (they
+        // hold no line ending, so they start the first line).
+        self.bom_matched = None;
+        self.line
+            .extend_from_slice(BOM.get(..matched).unwrap_or_default());
+        Some(chunk)
+    }
+
+    /// Splits `chunk` into lines and processes them.
+    fn feed_lines<S: Sink + ?Sized>(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut S,
+    ) -> Result<(), ParseError> {
+        let mut rest = chunk;
+
+        // A line carried over from earlier chunks ends at the first line
+        // ending of this one.
+        if !self.line.is_empty() {
+            let Some((head, tail)) = find_line_end(rest) else {
+                self.line.extend_from_slice(rest);
+                return self.check_line(self.line.len(), None);
+            };
+            let mut line = mem::take(&mut self.line);
+            line.extend_from_slice(head);
+            let checked = self.check_line(line.len(), None);
+            if checked.is_ok() {
+                self.process_line(&line, sink);
+            }
+            line.clear();
+            self.line = line;
+            checked?;
+            rest = self.skip_line_end(tail);
+        }
+
+        // Lines that lie wholly inside the chunk are read in place. The value
+        // of an event's first `data` line is not even copied: `borrowed`
+        // stands for a data buffer holding that value and an LF, and is only
+        // copied into `self.data` if a second `data` line arrives or the
+        // chunk ends first.
+        let mut borrowed: Option<&[u8]> = None;
+        while let Some((line, tail)) = find_line_end(rest) {
+            self.check_line(line.len(), borrowed)?;
+            if line.is_empty() {
+                self.dispatch(borrowed.take(), sink);
+            } else if let Some(value) = data_value(line) {
+                if let Some(earlier) = borrowed.take() {
+                    self.append_data(earlier);
+                    self.append_data(value);
+                } else if self.data.is_empty() {
+                    borrowed = Some(value);
+                } else {
+                    self.append_data(value);
+                }
+            } else {
+                self.process_line(line, sink);
+            }
+            rest = self.skip_line_end(tail);
+        }
+        if let Some(value) = borrowed {
+            self.append_data(value);
+        }
+        if rest.is_empty() {
+            return Ok(());
+        }
+        self.line.extend_from_slice(rest);
+        self.check_line(self.line.len(), None)
+    }
+
+    /// Fails if a line of `line_len` bytes (or its part received so far) plus
+    /// the data buffer (`self.data`, or the not yet copied `borrowed` value
+    /// and its LF) exceeds the limit.
+    ///
+    /// Checking every line, buffered or not, keeps the outcome independent of
+    /// the chunking, and bounds memory: a `data` line adds fewer bytes to the
+    /// data buffer than its own length.
+    fn check_line(&self, line_len: usize, borrowed: Option<&[u8]>) -> Result<(), ParseError> {
+        let data_len = match borrowed {
+            Some(value) => value.len().saturating_add(1),
+            None => self.data.len(),
+        };
+        if line_len.saturating_add(data_len) > self.max_buffer {
+            Err(self.limit_error())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Skips the line ending at the start of `tail` (CR, LF or CRLF) and
+    /// returns what follows. A CR that ends the chunk may be the first half
+    /// of a CRLF: the next chunk's leading LF is then skipped.
+    fn skip_line_end<'c>(&mut self, tail: &'c [u8]) -> &'c [u8] {
+        match tail {
+            [b'\r', b'\n', after @ ..] => after,
+            [b'\r'] => {
+                self.pending_cr = true;
+                &[]
+            }
+            [_, after @ ..] => after,
+            [] => tail,
+        }
+    }
+
+    /// Processes one complete line (without its line ending).
+    fn process_line<S: Sink + ?Sized>(&mut self, line: &[u8], sink: &mut S) {
+        // [spec] A blank line dispatches the event.
+        let Some((name, value)) = split_field(line) else {
+            self.dispatch(None, sink);
+            return;
+        };
+        match name {
+            // [spec] A line starting with a colon is a comment.
+            b"" => sink.on_comment(decode(value, &mut self.scratch)),
+            // [spec] `data`: append the value and an LF to the data buffer.
+            b"data" => self.append_data(value),
+            // [spec] `event`: set the event type buffer to the value.
+            b"event" => set_decoded(&mut self.event_type, value),
+            // [spec] `id`: set the last event ID buffer to the value, unless
+            // the value contains U+0000; then the field is ignored (below).
+            // A NUL byte is U+0000 and never part of a longer sequence.
+            b"id" if memchr(0, value).is_none() => {
+                set_decoded(&mut self.id_buffer, value);
+                self.id_changed = true;
+            }
+            // [spec] `retry`: only a value of ASCII digits sets the
+            // reconnection time; anything else is ignored.
+            b"retry" => {
+                if let Some(millis) = parse_retry(value) {
+                    self.reconnection_time = Some(millis);
+                    sink.on_retry(millis);
+                }
+            }
+            // [spec] Any other field is ignored.
+            _ => {}
+        }
+    }
+
+    fn append_data(&mut self, value: &[u8]) {
+        self.data.extend_from_slice(value);
+        self.data.push(b'\n');
+    }
+
+    /// Dispatches the event, following the spec's steps. `borrowed`, if set,
+    /// is the single `data` value of the event, not copied into `self.data`.
+    fn dispatch<S: Sink + ?Sized>(&mut self, borrowed: Option<&[u8]>, sink: &mut S) {
+        // [spec] 1. The last event ID buffer becomes the last event ID string
+        // (whether or not an event is dispatched).
+        if self.id_changed {
+            self.last_event_id.clone_from(&self.id_buffer);
+            self.id_changed = false;
+        }
+        // [spec] 2. An empty data buffer means no event: clear the buffers.
+        // [spec] 3. Otherwise, drop the data buffer's final LF.
+        let data = match borrowed {
+            Some(value) => value,
+            None => match self.data.split_last() {
+                Some((_lf, data)) => data,
+                None => {
+                    self.event_type.clear();
+                    return;
+                }
+            },
+        };
+        let data = decode(data, &mut self.scratch);
+        // [spec] 4. The type is the event type buffer, or "message" if empty.
+        let event_type = if self.event_type.is_empty() {
+            DEFAULT_EVENT_TYPE
+        } else {
+            &self.event_type
+        };
+        sink.on_event(Event {
+            event_type,
+            data,
+            last_event_id: &self.last_event_id,
+        });
+        // [spec] 5. Clear the data buffer and the event type buffer.
+        self.data.clear();
+        self.event_type.clear();
+    }
+}
+
+/// Finds the first line ending (CR or LF) in `bytes` and splits there: the
+/// line before it, and the rest starting with the line ending.
+fn find_line_end(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    memchr2(b'\n', b'\r', bytes).and_then(|end| bytes.split_at_checked(end))
+}
+
+/// Splits a line into field name and value. `None` for a blank line; a
+/// comment gives an empty name and the text after the colon.
+///
+/// Per the spec, the name is everything before the first colon; the value is
+/// everything after it, minus one leading space if there is one. A line
+/// without a colon is a field name with an empty value.
+fn split_field(line: &[u8]) -> Option<(&[u8], &[u8])> {
+    if line.is_empty() {
+        return None;
+    }
+    let Some(colon) = memchr(b':', line) else {
+        return Some((line, &[]));
+    };
+    let (name, colon_and_value) = line.split_at_checked(colon)?;
+    let value = colon_and_value.get(1..).unwrap_or_default();
+    if name.is_empty() {
+        // A comment: its text is not trimmed.
+        return Some((name, value));
+    }
+    Some((name, value.strip_prefix(b" ").unwrap_or(value)))
+}
+
+/// The value of a `data` field line, or `None` for any other line. A cheap
+/// test used on lines that lie inside the current chunk.
+fn data_value(line: &[u8]) -> Option<&[u8]> {
+    match line.strip_prefix(b"data")? {
+        [] => Some(&[]),
+        [b':', b' ', value @ ..] | [b':', value @ ..] => Some(value),
+        _ => None,
+    }
+}
+
+/// Per the spec, a `retry` value counts only if it is a non-empty run of ASCII
+/// digits (no sign, no spaces). Values too large for `u64` saturate.
+fn parse_retry(value: &[u8]) -> Option<u64> {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(value.iter().fold(0u64, |millis, &digit| {
+        millis
+            .saturating_mul(10)
+            .saturating_add(u64::from(digit - b'0'))
+    }))
+}
+
+/// Decodes UTF-8, replacing invalid sequences with U+FFFD as the WHATWG
+/// "UTF-8 decode" does (one per maximal invalid subpart). Borrows `bytes`
+/// when they are valid; otherwise writes the result into `scratch`.
+///
+/// Decoding line by line equals decoding the whole stream: CR and LF are
+/// ASCII, so they never sit inside a multi-byte sequence, and they end any
+/// incomplete one the same way in both cases.
+fn decode<'a>(bytes: &'a [u8], scratch: &'a mut String) -> &'a str {
+    match core::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) => {
+            scratch.clear();
+            push_lossy(scratch, bytes);
+            scratch
+        }
+    }
+}
+
+/// Replaces the contents of `out` with `bytes`, decoded as by [`decode`].
+fn set_decoded(out: &mut String, bytes: &[u8]) {
+    out.clear();
+    match core::str::from_utf8(bytes) {
+        Ok(text) => out.push_str(text),
+        Err(_) => push_lossy(out, bytes),
+    }
+}
+
+fn push_lossy(out: &mut String, bytes: &[u8]) {
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            out.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+// Drives the browser suite (tests/browser/suite.js) in Debian's Chromium through
+// playwright-core: our EventSource in a window and in a dedicated worker, and the
+// browser's native EventSource on the spec tests (to prove each test encodes native
+// behaviour). Needs SSE_SERVER_URL (scripts/test.sh starts the server) and a built pkg/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const server = process.env.SSE_SERVER_URL;
+const only = process.env.ONLY ?? '';
+const FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+let browser;
+before(async () => {
+  assert.ok(server, 'SSE_SERVER_URL is not set: run scripts/test.sh');
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+});
+after(async () => {
+  await browser?.close();
+});
+
+const runs = [
+  { mode: 'window', impl: 'ours' },
+  { mode: 'worker', impl: 'ours' },
+  { mode: 'window', impl: 'native' },
+];
+
+for (const { mode, impl } of runs) {
+  test(`${impl === 'ours' ? 'our' : 'native'} EventSource in a ${mode}`, async (t) => {
+    const page = await browser.newPage();
+    const problems = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    const query = new URLSearchParams({ mode, impl, only });
+    await page.goto(`${server}/tests/browser/index.html?${query}`);
+    await page.waitForFunction(() => globalThis.__results, null, { timeout: 600_000, polling: 100 });
+    const results = await page.evaluate(() => globalThis.__results);
+    await page.close();
+    assert.ok(results.length > 0, 'the suite ran no test');
+    for (const result of results) {
+      await t.test(`${result.name} (${result.ms ?? 0} ms)`, () => {
+        if (!result.ok) assert.fail(result.error);
+      });
+    }
+    assert.deepEqual(problems, []);
+  });
+}
