@@ -20,7 +20,7 @@ cargo_profile=()
 [ "$profile" = release ] && cargo_profile=(--release)
 cargo build -q --lib --target wasm32-unknown-unknown "${cargo_profile[@]}" "${features[@]}"
 wasm-bindgen --target web --no-typescript --out-dir pkg \
-  "target/wasm32-unknown-unknown/$profile/eventsource_wasm.wasm"
+  "${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-unknown-unknown/$profile/eventsource_wasm.wasm"
 
 wasm_opt="$ROOT/node_modules/.bin/wasm-opt"
 if [ "$profile" = release ]; then

@@ -11,4 +11,4 @@ bash scripts/build.sh
 step "starting the demo server"
 cargo build --release -q -p sse-server
 echo "open http://127.0.0.1:${PORT:-8080}/www/"
-exec "$ROOT/target/release/sse-server" --root "$ROOT" --port "${PORT:-8080}"
+exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/sse-server" --root "$ROOT" --port "${PORT:-8080}"

@@ -73,7 +73,7 @@ start_server() {
   local port_file
   port_file=$(mktemp)
   cargo build --release -q -p sse-server
-  "$ROOT/target/release/sse-server" --root "$ROOT" --port "${1:-0}" --port-file "$port_file" \
+  "${CARGO_TARGET_DIR:-$ROOT/target}/release/sse-server" --root "$ROOT" --port "${1:-0}" --port-file "$port_file" \
     >"${SERVER_LOG:-/dev/null}" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do

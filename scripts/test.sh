@@ -24,6 +24,7 @@ run cargo clippy -q --lib --test web_window --test web_worker --target wasm32-un
   --features panic-hook -- -D warnings
 
 run cargo test -q --workspace
+run node_modules/.bin/tsc -p tests/types
 
 SERVER_LOG=$(mktemp) start_server
 echo "SSE test server at $SSE_SERVER_URL"

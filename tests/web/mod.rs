@@ -3,6 +3,7 @@
 
 mod event_source;
 mod fetch_stream;
+mod vectors;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;

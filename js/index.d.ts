@@ -1,0 +1,213 @@
+/**
+ * eventsource-wasm: a spec-exact `EventSource` (server-sent events) whose parser is Rust
+ * compiled to WebAssembly, with headers, POST bodies and reconnection controls on top.
+ *
+ * `new EventSource(url)` behaves like the platform's; the second argument accepts
+ * everything `EventSourceInit` does plus the options below (all non-standard).
+ */
+
+/** The `{status}` passed to {@link EventSourceOptions.onAuthError}. */
+export interface AuthErrorInfo {
+  /** 401 or 403. */
+  status: number;
+}
+
+/** Reconnection policy. Defaults reproduce the browser: a constant delay, forever. */
+export interface ReconnectOptions {
+  /** Delay before the first reconnection, until the server sends `retry:`. Default 3000 ms. */
+  initialDelay?: number;
+  /** Upper bound of the backoff. Default 30000 ms (used only when `multiplier > 1`). */
+  maxDelay?: number;
+  /** Backoff growth per consecutive failure. Default 1 (constant). */
+  multiplier?: number;
+  /** Random spread of each delay, as a ratio in [0, 1]. Default 0. */
+  jitter?: number;
+  /** Give up after this many consecutive failed reconnections. Default: never. */
+  maxRetries?: number;
+  /** HTTP statuses that reconnect (honouring `Retry-After`) instead of failing. Default none. */
+  retryOnStatus?: number[];
+  /** Cap for a `Retry-After` delay. Default 60000 ms. */
+  retryAfterCap?: number;
+}
+
+/** A request body, or a function returning a fresh one for every attempt. */
+export type EventSourceBody =
+  | string
+  | URLSearchParams
+  | FormData
+  | Blob
+  | ArrayBuffer
+  | ArrayBufferView
+  | (() => BodyInit | null | undefined | Promise<BodyInit | null | undefined>);
+
+/** Request headers, or a (sync or async) function called before every attempt. */
+export type EventSourceHeaders =
+  | HeadersInit
+  | (() => HeadersInit | Promise<HeadersInit>);
+
+/** The constructor's second argument: `EventSourceInit` plus request and policy options. */
+export interface EventSourceOptions extends EventSourceInit {
+  /** Request headers (e.g. `Authorization`), re-evaluated before every attempt when a function. */
+  headers?: EventSourceHeaders;
+  /** HTTP method. Default `GET`. */
+  method?: string;
+  /** Request body, or a function returning a fresh body per attempt. A ReadableStream must come from a function. */
+  body?: EventSourceBody;
+  /** Fetch credentials mode; overrides `withCredentials` when given. */
+  credentials?: RequestCredentials;
+  /** Fetch mode. Default `cors`. */
+  mode?: RequestMode;
+  /** Fetch redirect mode. Default `follow`. */
+  redirect?: RequestRedirect;
+  /** Fetch referrer. */
+  referrer?: string;
+  /** Fetch referrer policy. */
+  referrerPolicy?: ReferrerPolicy;
+  /** Subresource integrity metadata. */
+  integrity?: string;
+  /** A `fetch`-compatible function used instead of the global one. */
+  fetch?: (input: Request) => Promise<Response>;
+  /** The cursor to resume from: sent as `Last-Event-ID` from the first request on. */
+  lastEventId?: string;
+  /** Closes the source when aborted (an already-aborted signal closes it at once). */
+  signal?: AbortSignal;
+  /** Reconnection policy (backoff, jitter, max retries, retryable statuses). */
+  reconnect?: ReconnectOptions;
+  /** A clean end of the stream closes instead of reconnecting (request/response streams). */
+  finite?: boolean;
+  /** Called on 401/403; when it resolves the source reconnects at once, keeping Last-Event-ID. */
+  onAuthError?: (info: AuthErrorInfo) => void | Promise<void>;
+  /** No bytes (not even a comment) for this many ms counts as a dropped connection. */
+  inactivityTimeout?: number;
+  /** Largest buffered event (line + data) in bytes before the source fails. Default 16 MiB. */
+  maxEventSize?: number;
+  /** Events the iterator/stream queue holds before reading pauses. */
+  highWaterMark?: number;
+}
+
+/** Options for {@link EventSource.fromReadableStream}. */
+export interface FromReadableStreamOptions {
+  /** Largest buffered event (line + data) in bytes before the source fails. */
+  maxEventSize?: number;
+}
+
+/** Where a connection failed, as reported on `error` events (non-standard). */
+export type EventSourceErrorPhase =
+  | 'connect' | 'response' | 'content-type' | 'body' | 'parse-limit' | 'timeout' | 'auth';
+
+/** The `open` event: a plain `Event` with the response's status and headers (non-standard). */
+export interface EventSourceOpenEvent extends Event {
+  readonly status?: number;
+  readonly headers?: Headers;
+}
+
+/** The `error` event: a plain `Event` carrying a description of the failure (non-standard). */
+export interface EventSourceErrorEvent extends Event {
+  readonly phase?: EventSourceErrorPhase;
+  /** The HTTP status, when a response caused the error. */
+  readonly status?: number | null;
+  /** Whether the source will reconnect (`readyState` is CONNECTING). */
+  readonly willRetry?: boolean;
+  /** The attempt that failed (1 = the first connection). */
+  readonly attempt?: number;
+  /** Milliseconds until the next attempt, when `willRetry`. */
+  readonly delay?: number | null;
+}
+
+/** An event delivered by the async iterator / `stream()`. */
+export interface EventSourceMessage {
+  readonly type: string;
+  readonly data: string;
+  readonly lastEventId: string;
+  readonly origin: string;
+}
+
+export interface EventSourceEventMap {
+  open: EventSourceOpenEvent;
+  message: MessageEvent<string>;
+  error: EventSourceErrorEvent;
+}
+
+/** A drop-in `EventSource`: an `EventTarget` dispatching real `MessageEvent`s. */
+export declare class EventSource extends EventTarget {
+  constructor(url: string | URL, init?: EventSourceOptions);
+
+  /** Parses an event stream from any byte stream (whatwg/html, 2026). */
+  static fromReadableStream(
+    stream: ReadableStream<Uint8Array>,
+    options?: FromReadableStreamOptions,
+  ): EventSource;
+
+  static readonly CONNECTING: 0;
+  static readonly OPEN: 1;
+  static readonly CLOSED: 2;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSED: 2;
+
+  /** The resolved URL (`about:event-stream` for stream sources). */
+  readonly url: string;
+  readonly withCredentials: boolean;
+  readonly readyState: 0 | 1 | 2;
+  /** The last event ID string (whatwg/html, 2026). */
+  readonly lastEventId: string;
+  /** The reconnection time in ms (whatwg/html, 2026). */
+  readonly reconnectionTime: number;
+
+  // `this` is typed as the platform interface so that instances stay assignable to it.
+  onopen: ((this: globalThis.EventSource, ev: EventSourceOpenEvent) => any) | null;
+  onmessage: ((this: globalThis.EventSource, ev: MessageEvent<string>) => any) | null;
+  onerror: ((this: globalThis.EventSource, ev: EventSourceErrorEvent) => any) | null;
+
+  /** Aborts the connection and any pending reconnection; `readyState` becomes CLOSED. */
+  close(): void;
+  /** Discards data buffered for an event not dispatched yet (whatwg/html, 2026). */
+  reset(): void;
+  [Symbol.dispose](): void;
+
+  /** Events as an async iterable with a bounded queue; reading pauses when it is full. */
+  [Symbol.asyncIterator](): AsyncIterator<EventSourceMessage>;
+  /** Events as a ReadableStream with backpressure. */
+  stream(): ReadableStream<EventSourceMessage>;
+
+  addEventListener<K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: (this: EventSource, ev: EventSourceEventMap[K]) => any,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: (this: EventSource, event: MessageEvent<string>) => any,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: (this: EventSource, ev: EventSourceEventMap[K]) => any,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: (this: EventSource, event: MessageEvent<string>) => any,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ): void;
+}
+
+export default EventSource;
+
+/**
+ * Sets `globalThis.EventSource` to this package's class (always, or only where the
+ * platform has none) and returns the class installed afterwards.
+ */
+export declare function installEventSource(options?: {
+  onlyIfMissing?: boolean;
+}): typeof globalThis.EventSource;

@@ -1,0 +1,55 @@
+// Compiled with `tsc --noEmit` (scripts/test.sh): proves the public types are a drop-in
+// for the platform's EventSource and that the options reject wrong input.
+import { EventSource, installEventSource } from 'eventsource-wasm';
+import type { EventSourceOptions, EventSourceErrorEvent } from 'eventsource-wasm';
+
+// Drop-in: an instance satisfies the platform interface, and so does the class.
+const source = new EventSource('/events') satisfies globalThis.EventSource;
+const ctor: typeof globalThis.EventSource = EventSource;
+void ctor;
+new EventSource(new URL('https://example.test/events'), { withCredentials: true });
+
+// Typed listeners.
+source.addEventListener('message', (event) => {
+  const data: string = event.data;
+  void data;
+});
+source.addEventListener('error', (event: EventSourceErrorEvent) => {
+  const phase = event.phase;
+  void phase;
+});
+source.onmessage = (event) => event.data.toUpperCase();
+const state: 0 | 1 | 2 = source.readyState;
+void state;
+
+// The options dictionary.
+const options: EventSourceOptions = {
+  headers: async () => ({ Authorization: 'Bearer token' }),
+  method: 'POST',
+  body: () => JSON.stringify({ prompt: 'hi' }),
+  reconnect: { initialDelay: 1000, multiplier: 2, jitter: 0.2, maxRetries: 5, retryOnStatus: [503] },
+  finite: true,
+  signal: new AbortController().signal,
+  lastEventId: '42',
+  onAuthError: async ({ status }) => void status,
+};
+new EventSource('/chat', options);
+
+// Wrong input is rejected.
+// @ts-expect-error the method must be a string
+new EventSource('/x', { method: 1 });
+// @ts-expect-error retry statuses are numbers
+new EventSource('/x', { reconnect: { retryOnStatus: ['503'] } });
+// @ts-expect-error the url is required
+new EventSource();
+// @ts-expect-error readyState is read-only
+source.readyState = 1;
+
+const installed: typeof globalThis.EventSource = installEventSource({ onlyIfMissing: true });
+void installed;
+
+// fromReadableStream (whatwg/html 2026).
+const fromStream = EventSource.fromReadableStream(new ReadableStream<Uint8Array>());
+fromStream.reset();
+const id: string = fromStream.lastEventId;
+void id;
