@@ -71,11 +71,16 @@ $('chat-form').onsubmit = (event) => {
     finite: true,
   });
   chat.onmessage = (e) => {
-    log(`chat message ${e.data}`);
-    $('chat-out').textContent += `${e.data}\n`;
+    // The server echoes what it received: the POST body and the Authorization header.
+    log(`chat echo ${e.data}`);
+    $('chat-out').textContent = `${e.data}\n`;
   };
-  chat.onerror = () => {
-    log(`chat stream ended (readyState ${chat.readyState})`);
+  chat.addEventListener('reply', (e) => {
+    $('chat-out').textContent += JSON.parse(e.data).delta;
+  });
+  chat.addEventListener('done', (e) => log(`chat done ${e.data}`, 'ok'));
+  chat.onerror = (e) => {
+    log(`chat stream ended (readyState ${chat.readyState}, phase ${e.phase})`);
     chat.close();
   };
 };

@@ -126,8 +126,14 @@ pub fn fnv1a32(mut h: u32, bytes: &[u8]) -> u32 {
 
 /// `fill(seed, len)` (see the module docs), appended to `out`.
 fn fill(out: &mut Vec<u8>, seed: u64, len: usize) {
-    let start = (seed % 62) as usize;
-    out.extend((0..len).map(|j| ALPHA[(start + j) % 62]));
+    let mut pos = (seed % 62) as usize;
+    let mut left = len;
+    while left > 0 {
+        let n = (ALPHA.len() - pos).min(left);
+        out.extend_from_slice(&ALPHA[pos..pos + n]);
+        left -= n;
+        pos = 0;
+    }
 }
 
 struct Builder {
@@ -235,6 +241,16 @@ mod tests {
         assert_eq!(w.last_id, None);
         assert_eq!(w.data_bytes, 18);
         assert_eq!(w.fnv1a32, fnv1a32(FNV_OFFSET, b"000000\n000001\n000002\n"));
+    }
+
+    #[test]
+    fn fill_matches_its_definition() {
+        for (seed, len) in [(0u64, 0usize), (5, 3), (61, 130), (1000, 62)] {
+            let mut got = Vec::new();
+            fill(&mut got, seed, len);
+            let want: Vec<u8> = (0..len).map(|j| ALPHA[(seed as usize + j) % 62]).collect();
+            assert_eq!(got, want);
+        }
     }
 
     #[test]
