@@ -2,6 +2,8 @@
 //! reference, and against itself under different chunkings.
 //!
 //! More cases: `PROPTEST_CASES=20000 cargo test --release --test parser_props`.
+//! Native only: proptest is a native dev-dependency.
+#![cfg(not(target_arch = "wasm32"))]
 
 use eventsource_wasm::parser::{Item, OwnedEvent, ParseError, Parser};
 use proptest::prelude::*;

@@ -1,5 +1,7 @@
 //! Runs every vector in `tests/vectors/` through the parser: whole, byte by
-//! byte, and split in two at every position.
+//! byte, and split in two at every position. Native only: the wasm suite
+//! runs the same vectors through `tests/web/vectors.rs`.
+#![cfg(not(target_arch = "wasm32"))]
 
 #[path = "common/vectors.rs"]
 mod vectors;

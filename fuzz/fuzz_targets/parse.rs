@@ -13,14 +13,20 @@ struct Check {
 
 impl Sink for Check {
     fn on_event(&mut self, event: Event<'_>) {
-        assert!(!event.event_type.is_empty(), "an empty type becomes \"message\"");
+        assert!(
+            !event.event_type.is_empty(),
+            "an empty type becomes \"message\""
+        );
         // The limit counts input bytes; decoding turns each invalid byte
         // into at most one U+FFFD (3 bytes).
         assert!(
             event.data.len() <= self.limit.saturating_mul(3),
             "data over the buffer limit"
         );
-        assert!(!event.last_event_id.contains('\0'), "an id with NUL is ignored");
+        assert!(
+            !event.last_event_id.contains('\0'),
+            "an id with NUL is ignored"
+        );
     }
 
     fn on_comment(&mut self, text: &str) {

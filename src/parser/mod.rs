@@ -52,7 +52,7 @@ mod tests;
 
 use core::mem;
 
-use memchr::{memchr, memchr2};
+use memchr::{memchr, memchr2, memrchr2};
 
 pub use event::{Event, Item, OwnedEvent, ParseError, Sink};
 
@@ -78,9 +78,11 @@ const DEFAULT_EVENT_TYPE: &str = "message";
 pub struct Parser {
     /// Bytes of a line whose end has not arrived yet.
     line: Vec<u8>,
-    /// The data buffer, as raw bytes; each `data` value is followed by LF.
-    /// Decoded (lossily) when the event is dispatched.
-    data: Vec<u8>,
+    /// The data buffer: each `data` value (decoded) followed by LF.
+    data: String,
+    /// How many input bytes the data buffer holds (values plus one per LF):
+    /// what the buffer limit counts, as decoding may change lengths.
+    data_input_len: usize,
     /// The event type buffer.
     event_type: String,
     /// The last event ID buffer.
@@ -123,7 +125,8 @@ impl Parser {
     pub fn with_max_buffer(limit: usize) -> Self {
         Self {
             line: Vec::new(),
-            data: Vec::new(),
+            data: String::new(),
+            data_input_len: 0,
             event_type: String::new(),
             id_buffer: String::new(),
             id_changed: false,
@@ -173,7 +176,8 @@ impl Parser {
     /// # Errors
     ///
     /// [`ParseError::BufferLimitExceeded`] when a line plus the data buffered
-    /// for the current event exceeds [`max_buffer`](Parser::max_buffer) bytes.
+    /// for the current event exceeds [`max_buffer`](Parser::max_buffer) bytes
+    /// (counted as received, before UTF-8 decoding).
     /// Whatever the chunk completed before that point has been reported. The
     /// parser then stays failed, returning the same error from every `feed`,
     /// until [`reset`](Parser::reset). Where the error happens does not depend
@@ -211,9 +215,10 @@ impl Parser {
     /// dispatched: a partial line, the data buffer and the event type buffer
     /// are discarded, and the last event ID buffer goes back to the committed
     /// last event ID.
-    /// The stream-start state comes back (the next `feed` strips a byte order
+    ///
+    /// The stream-start state comes back: the next `feed` strips a byte order
     /// mark again, and a CR at the end of this stream does not pair with an LF
-    /// at the start of the next). The last event ID and the reconnection time
+    /// at the start of the next. The last event ID and the reconnection time
     /// persist. A failed parser stays failed until [`reset`](Parser::reset).
     pub fn finish(&mut self) {
         self.discard_pending();
@@ -241,7 +246,7 @@ impl Parser {
 
     fn discard_pending(&mut self) {
         self.line.clear();
-        self.data.clear();
+        self.clear_data();
         self.event_type.clear();
         if self.id_changed {
             self.id_buffer.clone_from(&self.last_event_id);
@@ -301,7 +306,7 @@ impl Parser {
             line.extend_from_slice(head);
             let checked = self.check_line(line.len(), None);
             if checked.is_ok() {
-                self.process_line(&line, sink);
+                self.process_line(&line, None, sink);
             }
             line.clear();
             self.line = line;
@@ -309,17 +314,26 @@ impl Parser {
             rest = self.skip_line_end(tail);
         }
 
+        // The complete lines of the chunk are checked for valid UTF-8 in one
+        // pass; `text` is the valid part, and it moves along with `rest`.
+        // Lines inside it are used as `&str` without further checks; lines
+        // after an invalid byte are decoded one by one.
+        let lines_len = memrchr2(b'\n', b'\r', rest).map_or(0, |last| last + 1);
+        let mut text = valid_prefix(rest.get(..lines_len).unwrap_or_default());
+
         // Lines that lie wholly inside the chunk are read in place. The value
         // of an event's first `data` line is not even copied: `borrowed`
         // stands for a data buffer holding that value and an LF, and is only
         // copied into `self.data` if a second `data` line arrives or the
         // chunk ends first.
-        let mut borrowed: Option<&[u8]> = None;
+        let mut borrowed: Option<Value<'_>> = None;
         while let Some((line, tail)) = find_line_end(rest) {
             self.check_line(line.len(), borrowed)?;
+            let line_text = text.get(..line.len());
             if line.is_empty() {
                 self.dispatch(borrowed.take(), sink);
             } else if let Some(value) = data_value(line) {
+                let value = Value::suffix(line, line_text, value);
                 if let Some(earlier) = borrowed.take() {
                     self.append_data(earlier);
                     self.append_data(value);
@@ -329,9 +343,11 @@ impl Parser {
                     self.append_data(value);
                 }
             } else {
-                self.process_line(line, sink);
+                self.process_line(line, line_text, sink);
             }
-            rest = self.skip_line_end(tail);
+            let after = self.skip_line_end(tail);
+            text = text.get(rest.len() - after.len()..).unwrap_or_default();
+            rest = after;
         }
         if let Some(value) = borrowed {
             self.append_data(value);
@@ -344,16 +360,16 @@ impl Parser {
     }
 
     /// Fails if a line of `line_len` bytes (or its part received so far) plus
-    /// the data buffer (`self.data`, or the not yet copied `borrowed` value
-    /// and its LF) exceeds the limit.
+    /// the input bytes in the data buffer (or in the not yet copied
+    /// `borrowed` value and its LF) exceed the limit.
     ///
     /// Checking every line, buffered or not, keeps the outcome independent of
     /// the chunking, and bounds memory: a `data` line adds fewer bytes to the
     /// data buffer than its own length.
-    fn check_line(&self, line_len: usize, borrowed: Option<&[u8]>) -> Result<(), ParseError> {
+    fn check_line(&self, line_len: usize, borrowed: Option<Value<'_>>) -> Result<(), ParseError> {
         let data_len = match borrowed {
-            Some(value) => value.len().saturating_add(1),
-            None => self.data.len(),
+            Some(value) => value.bytes.len().saturating_add(1),
+            None => self.data_input_len,
         };
         if line_len.saturating_add(data_len) > self.max_buffer {
             Err(self.limit_error())
@@ -377,31 +393,42 @@ impl Parser {
         }
     }
 
-    /// Processes one complete line (without its line ending).
-    fn process_line<S: Sink + ?Sized>(&mut self, line: &[u8], sink: &mut S) {
+    /// Processes one complete line (without its line ending). `line_text`
+    /// is the same line as `&str` if it is known to be valid UTF-8.
+    fn process_line<S: Sink + ?Sized>(
+        &mut self,
+        line: &[u8],
+        line_text: Option<&str>,
+        sink: &mut S,
+    ) {
         // [spec] A blank line dispatches the event.
         let Some((name, value)) = split_field(line) else {
             self.dispatch(None, sink);
             return;
         };
+        let value = Value::suffix(line, line_text, value);
         match name {
             // [spec] A line starting with a colon is a comment.
-            b"" => sink.on_comment(decode(value, &mut self.scratch)),
+            b"" => sink.on_comment(value.decode(&mut self.scratch)),
             // [spec] `data`: append the value and an LF to the data buffer.
             b"data" => self.append_data(value),
             // [spec] `event`: set the event type buffer to the value.
-            b"event" => set_decoded(&mut self.event_type, value),
+            b"event" => {
+                self.event_type.clear();
+                value.push_to(&mut self.event_type);
+            }
             // [spec] `id`: set the last event ID buffer to the value, unless
             // the value contains U+0000; then the field is ignored (below).
             // A NUL byte is U+0000 and never part of a longer sequence.
-            b"id" if memchr(0, value).is_none() => {
-                set_decoded(&mut self.id_buffer, value);
+            b"id" if memchr(0, value.bytes).is_none() => {
+                self.id_buffer.clear();
+                value.push_to(&mut self.id_buffer);
                 self.id_changed = true;
             }
             // [spec] `retry`: only a value of ASCII digits sets the
             // reconnection time; anything else is ignored.
             b"retry" => {
-                if let Some(millis) = parse_retry(value) {
+                if let Some(millis) = parse_retry(value.bytes) {
                     self.reconnection_time = Some(millis);
                     sink.on_retry(millis);
                 }
@@ -411,14 +438,23 @@ impl Parser {
         }
     }
 
-    fn append_data(&mut self, value: &[u8]) {
-        self.data.extend_from_slice(value);
-        self.data.push(b'\n');
+    fn append_data(&mut self, value: Value<'_>) {
+        value.push_to(&mut self.data);
+        self.data.push('\n');
+        self.data_input_len = self
+            .data_input_len
+            .saturating_add(value.bytes.len())
+            .saturating_add(1);
+    }
+
+    fn clear_data(&mut self) {
+        self.data.clear();
+        self.data_input_len = 0;
     }
 
     /// Dispatches the event, following the spec's steps. `borrowed`, if set,
     /// is the single `data` value of the event, not copied into `self.data`.
-    fn dispatch<S: Sink + ?Sized>(&mut self, borrowed: Option<&[u8]>, sink: &mut S) {
+    fn dispatch<S: Sink + ?Sized>(&mut self, borrowed: Option<Value<'_>>, sink: &mut S) {
         // [spec] 1. The last event ID buffer becomes the last event ID string
         // (whether or not an event is dispatched).
         if self.id_changed {
@@ -428,16 +464,15 @@ impl Parser {
         // [spec] 2. An empty data buffer means no event: clear the buffers.
         // [spec] 3. Otherwise, drop the data buffer's final LF.
         let data = match borrowed {
-            Some(value) => value,
-            None => match self.data.split_last() {
-                Some((_lf, data)) => data,
+            Some(value) => value.decode(&mut self.scratch),
+            None => match self.data.strip_suffix('\n') {
+                Some(data) => data,
                 None => {
                     self.event_type.clear();
                     return;
                 }
             },
         };
-        let data = decode(data, &mut self.scratch);
         // [spec] 4. The type is the event type buffer, or "message" if empty.
         let event_type = if self.event_type.is_empty() {
             DEFAULT_EVENT_TYPE
@@ -450,7 +485,7 @@ impl Parser {
             last_event_id: &self.last_event_id,
         });
         // [spec] 5. Clear the data buffer and the event type buffer.
-        self.data.clear();
+        self.clear_data();
         self.event_type.clear();
     }
 }
@@ -458,7 +493,11 @@ impl Parser {
 /// Finds the first line ending (CR or LF) in `bytes` and splits there: the
 /// line before it, and the rest starting with the line ending.
 fn find_line_end(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
-    memchr2(b'\n', b'\r', bytes).and_then(|end| bytes.split_at_checked(end))
+    match bytes.first()? {
+        // A blank line (every event ends with one) needs no search.
+        b'\n' | b'\r' => Some((&[], bytes)),
+        _ => memchr2(b'\n', b'\r', bytes).and_then(|end| bytes.split_at_checked(end)),
+    }
 }
 
 /// Splits a line into field name and value. `None` for a blank line; a
@@ -506,30 +545,65 @@ fn parse_retry(value: &[u8]) -> Option<u64> {
     }))
 }
 
-/// Decodes UTF-8, replacing invalid sequences with U+FFFD as the WHATWG
-/// "UTF-8 decode" does (one per maximal invalid subpart). Borrows `bytes`
-/// when they are valid; otherwise writes the result into `scratch`.
-///
-/// Decoding line by line equals decoding the whole stream: CR and LF are
-/// ASCII, so they never sit inside a multi-byte sequence, and they end any
-/// incomplete one the same way in both cases.
-fn decode<'a>(bytes: &'a [u8], scratch: &'a mut String) -> &'a str {
-    match core::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(_) => {
-            scratch.clear();
-            push_lossy(scratch, bytes);
-            scratch
+/// A field value: its bytes, and the same as `&str` when the bytes are
+/// already known to be valid UTF-8.
+#[derive(Clone, Copy)]
+struct Value<'a> {
+    bytes: &'a [u8],
+    text: Option<&'a str>,
+}
+
+impl<'a> Value<'a> {
+    /// `value`, a suffix of `line`, with its text cut from `line_text`.
+    fn suffix(line: &[u8], line_text: Option<&'a str>, value: &'a [u8]) -> Self {
+        let start = line.len() - value.len();
+        Self {
+            bytes: value,
+            text: line_text.and_then(|text| text.get(start..)),
+        }
+    }
+
+    /// The value as `&str` if it is valid UTF-8.
+    fn valid(self) -> Option<&'a str> {
+        self.text.or_else(|| core::str::from_utf8(self.bytes).ok())
+    }
+
+    /// The value as text, decoded as by [`push_to`](Value::push_to); uses
+    /// `scratch` for the result only if the bytes are invalid UTF-8.
+    fn decode(self, scratch: &'a mut String) -> &'a str {
+        match self.valid() {
+            Some(text) => text,
+            None => {
+                scratch.clear();
+                push_lossy(scratch, self.bytes);
+                scratch
+            }
+        }
+    }
+
+    /// Appends the value to `out`, replacing invalid UTF-8 with U+FFFD as the
+    /// WHATWG "UTF-8 decode" does (one per maximal invalid subpart).
+    ///
+    /// Decoding value by value equals decoding the whole stream: CR and LF
+    /// are ASCII, so they never sit inside a multi-byte sequence, and they end
+    /// an incomplete one the same way in both cases; so are the colon and the
+    /// space that end a field name.
+    fn push_to(self, out: &mut String) {
+        match self.valid() {
+            Some(text) => out.push_str(text),
+            None => push_lossy(out, self.bytes),
         }
     }
 }
 
-/// Replaces the contents of `out` with `bytes`, decoded as by [`decode`].
-fn set_decoded(out: &mut String, bytes: &[u8]) {
-    out.clear();
+/// The longest prefix of `bytes` that is valid UTF-8.
+fn valid_prefix(bytes: &[u8]) -> &str {
     match core::str::from_utf8(bytes) {
-        Ok(text) => out.push_str(text),
-        Err(_) => push_lossy(out, bytes),
+        Ok(text) => text,
+        Err(error) => bytes
+            .get(..error.valid_up_to())
+            .and_then(|valid| core::str::from_utf8(valid).ok())
+            .unwrap_or_default(),
     }
 }
 
