@@ -18,6 +18,15 @@ fi
 step "building the wasm ($profile)"
 cargo_profile=()
 [ "$profile" = release ] && cargo_profile=(--release)
+if [ "$profile" = release ]; then
+  # Shorter panic-location strings in the shipped wasm: drop the local registry and
+  # checkout prefixes from the paths the compiler embeds.
+  remap=("--remap-path-prefix=$ROOT=.")
+  for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+    remap+=("--remap-path-prefix=${dir%/}=")
+  done
+  export RUSTFLAGS="${RUSTFLAGS:-} ${remap[*]}"
+fi
 cargo build -q --lib --target wasm32-unknown-unknown "${cargo_profile[@]}" "${features[@]}"
 wasm-bindgen --target web --no-typescript --out-dir pkg \
   "${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-unknown-unknown/$profile/eventsource_wasm.wasm"
@@ -32,7 +41,14 @@ if [ "$profile" = release ]; then
   else
     echo "note: node_modules/.bin/wasm-opt missing (run npm ci); shipping the unoptimised wasm"
   fi
+  esbuild="$ROOT/node_modules/.bin/esbuild"
+  if [ -x "$esbuild" ]; then
+    # The generated glue ships minified (the hand-written js/ stays readable).
+    "$esbuild" pkg/eventsource_wasm.js --minify --format=esm --log-level=warning \
+      --outfile=pkg/eventsource_wasm.min.js
+    mv pkg/eventsource_wasm.min.js pkg/eventsource_wasm.js
+  fi
 fi
-bytes=$(wc -c <pkg/eventsource_wasm_bg.wasm)
-gz=$(gzip -9c pkg/eventsource_wasm_bg.wasm | wc -c)
-echo "pkg/eventsource_wasm_bg.wasm: $bytes bytes, $gz gzip"
+for f in pkg/eventsource_wasm_bg.wasm pkg/eventsource_wasm.js; do
+  echo "$f: $(wc -c <"$f") bytes, $(gzip -9c "$f" | wc -c) gzip"
+done

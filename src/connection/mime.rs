@@ -153,8 +153,7 @@ mod tests {
     use super::*;
 
     fn essence(v: &str) -> Option<String> {
-        extract_essence(v)
-            .map(|(t, s)| format!("{}/{}", t.to_ascii_lowercase(), s.to_ascii_lowercase()))
+        extract_essence(v).map(|(t, s)| [t.to_ascii_lowercase(), s.to_ascii_lowercase()].join("/"))
     }
 
     #[test]
