@@ -77,6 +77,38 @@ export function defineEventSource(cores) {
     close() { core(this).close(); }
     /** Discards any data buffered for an event not yet dispatched (whatwg/html, 2026). */
     reset() { core(this).reset(); }
+
+    /**
+     * The events as a ReadableStream of `{type, data, lastEventId, origin}` objects (every
+     * event type), queueing at most `highWaterMark` of them: while the queue is full the
+     * response body is not read. From this call on, events go to the stream only (no
+     * MessageEvent is dispatched; `open` and `error` still are). The stream closes when
+     * the source is closed or finishes, and errors when it fails. Cancelling the stream
+     * closes the source. One consumer per source: a second call throws a TypeError.
+     * @returns {ReadableStream<{type: string, data: string, lastEventId: string, origin: string}>}
+     */
+    stream() {
+      const c = core(this);
+      return new ReadableStream({
+        start: (controller) => c.attach(controller),
+        pull: () => c.pull(),
+        cancel: () => c.close(),
+      }, { highWaterMark: c.highWaterMark });
+    }
+
+    /**
+     * `for await (const event of source)`: iterates `stream()`. Leaving the loop early
+     * (break, return, throw) closes the source; a failure makes the loop throw.
+     */
+    [Symbol.asyncIterator]() {
+      const reader = this.stream().getReader();
+      const done = (value) => ({ done: true, value });
+      return {
+        next: () => reader.read(),
+        return: (value) => reader.cancel().then(() => done(value), () => done(value)),
+        [Symbol.asyncIterator]() { return this; },
+      };
+    }
   }
 
   Object.defineProperty(EventSource.prototype, Symbol.toStringTag, {

@@ -1,36 +1,54 @@
 //! `EventSourceCore`: the wasm half of the `EventSource` class.
 //!
-//! One long-lived task per source runs the fetch → read → parse → dispatch loop and
-//! sleeps between attempts; the pure [`Connection`] decides every transition and the
+//! One long-lived task per source runs the fetch → read → parse → deliver loop and
+//! waits between attempts; the pure [`Connection`] decides every transition and the
 //! pure [`Parser`] turns bytes into events. This file only moves facts between them and
 //! the platform.
 //!
+//! Events go to the DOM (`MessageEvent`s dispatched on the JS object) or, once a
+//! `stream()` / `for await` consumer is attached, to that consumer's `ReadableStream`
+//! queue only. The queue is bounded: while it is full (`desiredSize <= 0`) the task
+//! stops calling `reader.read()`, so the response body is left unread and TCP pushes
+//! back on the server.
+//!
 //! Re-entrancy rule: no `RefCell` borrow of [`Inner`] is held across a call that can run
-//! user code (dispatching an event runs listeners, which may call `close()` or `reset()`).
+//! user code: dispatching an event (listeners may call `close()` or `reset()`), calling
+//! the headers/body functions, the custom `fetch` or the auth hook, building a request
+//! (a header or body object may have getters), and aborting a fetch or cancelling a
+//! reader (abort listeners, a caller's stream `cancel`). Resources are therefore taken
+//! out of [`Inner`] first and released afterwards ([`Release`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{JsString, Promise, Reflect, Uint8Array};
+use js_sys::{Function, JsString, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{AbortController, EventTarget, Response};
+use web_sys::{AbortController, AbortSignal, EventTarget, Response};
 
-use super::options::Options;
+use super::options::{Options, PerAttempt};
 use super::sys;
 use crate::connection::{
-    Connection, ErrorInfo, ReadyState, ReconnectPolicy, ResponseVerdict, StreamVerdict,
+    CloseReason, Connection, ErrorInfo, ReadyState, ReconnectPolicy, ResponseVerdict, StreamVerdict,
 };
 use crate::parser::{Event, Parser, Sink};
 
 /// The URL `fromReadableStream` sources report (whatwg/html).
 const STREAM_URL: &str = "about:event-stream";
 
+/// While a stream consumer is attached, a chunk is parsed this many bytes at a time and
+/// the queue is checked in between, so it overshoots `highWaterMark` by at most the
+/// events that this many bytes complete.
+const SLICE: usize = 1024;
+
+/// The longest delay `setTimeout` honours (a longer one fires at once).
+const MAX_TIMER_MS: u64 = i32::MAX as u64;
+
 /// Where a source's bytes come from.
 enum Input {
     /// Fetched from the source's URL, again on every reconnection.
-    Fetch(Options),
+    Fetch(Rc<Options>),
     /// A caller-supplied stream, read once (`fromReadableStream`).
     Stream(Option<sys::Stream>),
 }
@@ -38,8 +56,11 @@ enum Input {
 /// A pending timer the task sleeps on; `close()` clears it and wakes the task.
 struct Sleep {
     handle: JsValue,
-    wake: js_sys::Function,
+    wake: Function,
 }
+
+/// The `signal` option and the `abort` listener added to it.
+type SignalListener = (AbortSignal, Closure<dyn FnMut()>);
 
 struct Inner {
     /// The JS object events are dispatched on; dropped on close so it can be collected.
@@ -54,9 +75,45 @@ struct Inner {
     connection: Connection,
     parser: Parser,
     input: Input,
+    /// The current attempt's fetch.
+    abort: Option<AbortController>,
+    /// The current attempt's body reader.
+    reader: Option<sys::Reader>,
+    /// The inactivity timer of the current attempt.
+    timer: Option<JsValue>,
+    /// What the inactivity timer calls: the attempt's `abort()`, bound.
+    on_timeout: Option<Function>,
+    /// `inactivityTimeout` in ms.
+    inactivity_ms: Option<u64>,
+    /// The wait between attempts.
+    sleep: Option<Sleep>,
+    /// While waiting for the global `online` event: the listener, which wakes the task.
+    online: Option<Function>,
+    /// While a consumer's queue is full: wakes the task (`pull()` calls it).
+    room: Option<Function>,
+    /// A promise resolved on close, which user promises are raced against.
+    closed: Option<(Promise, Function)>,
+    signal: Option<SignalListener>,
+    /// The `ReadableStream` controller of the attached `stream()` consumer.
+    consumer: Option<sys::Controller>,
+    high_water_mark: u32,
+    /// The `Error` a consumer gets when the source failed (rather than being closed or
+    /// finishing cleanly).
+    failure: Option<JsValue>,
+}
+
+/// JS resources taken out of [`Inner`], released with no borrow held.
+#[derive(Default)]
+struct Release {
     abort: Option<AbortController>,
     reader: Option<sys::Reader>,
+    timer: Option<JsValue>,
     sleep: Option<Sleep>,
+    online: Option<Function>,
+    room: Option<Function>,
+    closed: Option<Function>,
+    signal: Option<SignalListener>,
+    consumer: Option<sys::Controller>,
 }
 
 impl Inner {
@@ -64,22 +121,81 @@ impl Inner {
         self.connection.ready_state() == ReadyState::Closed
     }
 
-    /// Releases every resource of the current attempt: aborts the fetch, cancels the
-    /// reader, clears and wakes a pending timer.
-    fn release(&mut self) {
-        if let Some(abort) = self.abort.take() {
+    /// The current attempt's resources: fetch, reader, inactivity timer.
+    fn take_attempt(&mut self) -> Release {
+        self.on_timeout = None;
+        Release {
+            abort: self.abort.take(),
+            reader: self.reader.take(),
+            timer: self.timer.take(),
+            ..Release::default()
+        }
+    }
+
+    /// Everything (on close, and when the task ends).
+    fn take_all(&mut self) -> Release {
+        Release {
+            sleep: self.sleep.take(),
+            online: self.online.take(),
+            room: self.room.take(),
+            closed: self.closed.take().map(|(_, wake)| wake),
+            signal: self.signal.take(),
+            consumer: self.consumer.take(),
+            ..self.take_attempt()
+        }
+    }
+
+    /// Whether the fetch of the current attempt was aborted by the inactivity timer
+    /// (only `close()`, which also closes the source, aborts it otherwise).
+    fn timed_out(&self) -> bool {
+        self.abort
+            .as_ref()
+            .is_some_and(|abort| abort.signal().aborted())
+    }
+}
+
+impl Release {
+    /// Clears timers, removes listeners, aborts the fetch, cancels the reader, wakes a
+    /// waiting task and closes a consumer's stream (its queued events stay readable).
+    fn run(self) {
+        if let Some(handle) = self.timer {
+            sys::clear_timeout(&handle);
+        }
+        if let Some(sleep) = self.sleep {
+            sys::clear_timeout(&sleep.handle);
+            let _ = sleep.wake.call0(&JsValue::UNDEFINED);
+        }
+        if let Some((signal, listener)) = self.signal {
+            let _ = signal
+                .remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+            // Dropping a closure while it runs (close from the abort listener) is safe:
+            // wasm-bindgen frees it once the call returns.
+            drop(listener);
+        }
+        if let Some(online) = self.online {
+            let _ = global().remove_event_listener_with_callback("online", &online);
+            let _ = online.call0(&JsValue::UNDEFINED);
+        }
+        if let Some(abort) = self.abort {
             abort.abort();
         }
-        if let Some(reader) = self.reader.take() {
+        if let Some(reader) = self.reader {
             if let Ok(promise) = reader.cancel() {
                 ignore_rejection(promise);
             }
         }
-        if let Some(sleep) = self.sleep.take() {
-            sys::clear_timeout(&sleep.handle);
-            let _ = sleep.wake.call0(&JsValue::UNDEFINED);
+        for wake in [self.room, self.closed].into_iter().flatten() {
+            let _ = wake.call0(&JsValue::UNDEFINED);
+        }
+        if let Some(consumer) = self.consumer {
+            sys::end_stream(&consumer, None);
         }
     }
+}
+
+/// The global scope as an `EventTarget` (window or worker).
+fn global() -> EventTarget {
+    js_sys::global().unchecked_into()
 }
 
 /// The wasm core behind one JS `EventSource` object.
@@ -88,40 +204,84 @@ pub struct EventSourceCore {
     inner: Rc<RefCell<Inner>>,
 }
 
+/// A new source's state (not started).
+fn new_inner(
+    shell: EventTarget,
+    url: String,
+    options: &Options,
+    policy: ReconnectPolicy,
+    input: Input,
+) -> Inner {
+    let mut parser = Parser::with_max_buffer(options.max_event_size);
+    if let Some(id) = &options.last_event_id {
+        parser.set_last_event_id(id);
+    }
+    Inner {
+        shell: Some(shell),
+        fetch_url: url.clone(),
+        url,
+        with_credentials: options.with_credentials,
+        origin: JsValue::from_str("null"),
+        connection: Connection::new(policy),
+        parser,
+        input,
+        abort: None,
+        reader: None,
+        timer: None,
+        on_timeout: None,
+        inactivity_ms: options.inactivity_timeout_ms,
+        sleep: None,
+        online: None,
+        room: None,
+        closed: None,
+        signal: None,
+        consumer: None,
+        high_water_mark: options.high_water_mark,
+        failure: None,
+    }
+}
+
 #[wasm_bindgen]
 impl EventSourceCore {
     /// `new EventSource(url, init)`: resolves `url` against the global base URL (a
-    /// `SyntaxError` `DOMException` when it cannot be parsed), reads `init`, and starts
-    /// connecting in a task.
+    /// `SyntaxError` `DOMException` when it cannot be parsed), reads and validates
+    /// `init` (a `TypeError` for a bad member), and starts connecting in a task, unless
+    /// `init.signal` is already aborted (then the source is closed at once).
     #[wasm_bindgen(constructor)]
     pub fn new(shell: EventTarget, url: &str, init: JsValue) -> Result<EventSourceCore, JsValue> {
         super::install_panic_hook();
         let options = Options::read(&init)?;
         let url = resolve_url(url)?;
-        let mut parser = Parser::new();
-        if let Some(id) = &options.last_event_id {
-            parser.set_last_event_id(id);
+        if !init.is_undefined() {
+            options.validate()?;
         }
-        let inner = Rc::new(RefCell::new(Inner {
-            shell: Some(shell),
-            fetch_url: url.clone(),
-            url,
-            with_credentials: options.with_credentials,
-            origin: JsValue::from_str("null"),
-            connection: Connection::new(options.policy.clone()),
-            parser,
-            input: Input::Fetch(options),
-            abort: None,
-            reader: None,
-            sleep: None,
-        }));
+        let signal = options.signal.clone();
+        let policy = options.policy.clone();
+        let options = Rc::new(options);
+        let inner = new_inner(shell, url, &options, policy, Input::Fetch(options.clone()));
+        let inner = Rc::new(RefCell::new(inner));
+        if let Some(signal) = signal {
+            if signal.aborted() {
+                close_inner(&inner);
+                return Ok(EventSourceCore { inner });
+            }
+            let weak = Rc::downgrade(&inner);
+            let listener = Closure::<dyn FnMut()>::new(move || {
+                if let Some(inner) = weak.upgrade() {
+                    close_inner(&inner);
+                }
+            });
+            signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref())?;
+            inner.borrow_mut().signal = Some((signal, listener));
+        }
         spawn_local(run(inner.clone()));
         Ok(EventSourceCore { inner })
     }
 
-    /// `EventSource.fromReadableStream(stream)`: parses `stream` once; its end fires
-    /// `error` and closes the source (no reconnection). The JS class has already checked
-    /// that `stream` is an unlocked `ReadableStream`.
+    /// `EventSource.fromReadableStream(stream, options)`: parses `stream` once; its end
+    /// fires `error` and closes the source (no reconnection). The JS class has already
+    /// checked that `stream` is an unlocked `ReadableStream`. Of the options only
+    /// `maxEventSize`, `highWaterMark` and `lastEventId` apply.
     #[wasm_bindgen(js_name = fromStream)]
     pub fn from_stream(
         shell: EventTarget,
@@ -129,22 +289,17 @@ impl EventSourceCore {
         options: JsValue,
     ) -> Result<EventSourceCore, JsValue> {
         super::install_panic_hook();
-        // Read like the constructor's dictionary (getter errors propagate); a stream
-        // source has no request, so only the parsing options would apply.
-        Options::read(&options)?;
-        let inner = Rc::new(RefCell::new(Inner {
-            shell: Some(shell),
-            url: STREAM_URL.to_owned(),
-            fetch_url: STREAM_URL.to_owned(),
-            with_credentials: false,
-            origin: JsValue::from_str("null"),
-            connection: Connection::new(ReconnectPolicy::no_reconnect()),
-            parser: Parser::new(),
-            input: Input::Stream(Some(stream.unchecked_into())),
-            abort: None,
-            reader: None,
-            sleep: None,
-        }));
+        let options = Options::read(&options)?;
+        let mut inner = new_inner(
+            shell,
+            STREAM_URL.to_owned(),
+            &options,
+            ReconnectPolicy::no_reconnect(),
+            Input::Stream(Some(stream.unchecked_into())),
+        );
+        inner.with_credentials = false;
+        inner.inactivity_ms = None;
+        let inner = Rc::new(RefCell::new(inner));
         spawn_local(run(inner.clone()));
         Ok(EventSourceCore { inner })
     }
@@ -179,21 +334,67 @@ impl EventSourceCore {
         self.inner.borrow().connection.reconnection_time_ms() as f64
     }
 
-    /// Closes the source: no more events, no reconnection, every resource released.
+    /// The size, in events, of a `stream()` consumer's queue (`highWaterMark`).
+    #[wasm_bindgen(getter = highWaterMark)]
+    pub fn high_water_mark(&self) -> u32 {
+        self.inner.borrow().high_water_mark
+    }
+
+    /// Closes the source: no more events, no reconnection, every resource released. A
+    /// stream consumer's stream is closed (events already queued stay readable).
     pub fn close(&self) {
-        let mut inner = self.inner.borrow_mut();
-        inner.connection.close();
-        inner.release();
-        inner.shell = None;
-        if let Input::Stream(stream) = &mut inner.input {
-            stream.take();
-        }
+        close_inner(&self.inner);
     }
 
     /// Discards data buffered for an event that has not been dispatched yet.
     pub fn reset(&self) {
         self.inner.borrow_mut().parser.reset();
     }
+
+    /// `start` of a `stream()` consumer's `ReadableStream`: from now on events go to
+    /// `controller` instead of being dispatched. A `TypeError` when a consumer is already
+    /// attached; on a closed source the stream is closed (or errored, if the source
+    /// failed) at once.
+    pub fn attach(&self, controller: sys::Controller) -> Result<(), JsValue> {
+        let ended = {
+            let mut inner = self.inner.borrow_mut();
+            if inner.consumer.is_some() {
+                return Err(js_sys::TypeError::new(
+                    "This EventSource is already being consumed by stream() or for await.",
+                )
+                .into());
+            }
+            if !inner.is_closed() {
+                inner.consumer = Some(controller);
+                return Ok(());
+            }
+            inner.failure.clone()
+        };
+        sys::end_stream(&controller, ended.as_ref());
+        Ok(())
+    }
+
+    /// `pull` of the consumer's `ReadableStream`: the queue has room again.
+    pub fn pull(&self) {
+        let wake = self.inner.borrow_mut().room.take();
+        if let Some(wake) = wake {
+            let _ = wake.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+/// `close()`: CLOSED, then every resource released.
+fn close_inner(inner: &Rc<RefCell<Inner>>) {
+    let release = {
+        let mut state = inner.borrow_mut();
+        state.connection.close();
+        state.shell = None;
+        if let Input::Stream(stream) = &mut state.input {
+            stream.take();
+        }
+        state.take_all()
+    };
+    release.run();
 }
 
 /// Resolves `url` against the document's base URL (or the worker's location).
@@ -205,7 +406,12 @@ fn resolve_url(url: &str) -> Result<String, JsValue> {
     match parsed {
         Ok(parsed) => Ok(parsed.href()),
         Err(_) => Err(super::dom_exception(
-            &format!("Failed to construct 'EventSource': The URL '{url}' is invalid."),
+            &[
+                "Failed to construct 'EventSource': The URL '",
+                url,
+                "' is invalid.",
+            ]
+            .concat(),
             "SyntaxError",
         )),
     }
@@ -237,7 +443,8 @@ enum Next {
     Stop,
 }
 
-/// The source's task: attempts, with sleeps in between, until closed.
+/// The source's task: attempts, with waits in between, until closed; then it settles a
+/// stream consumer and releases what is left.
 async fn run(inner: Rc<RefCell<Inner>>) {
     loop {
         let next = if matches!(inner.borrow().input, Input::Stream(_)) {
@@ -246,75 +453,200 @@ async fn run(inner: Rc<RefCell<Inner>>) {
             attempt(&inner).await
         };
         match next {
-            Next::Stop => return,
+            Next::Stop => break,
             Next::Reconnect(delay) => {
-                sleep(&inner, delay).await;
-                let inner_ref = inner.borrow();
-                if inner_ref.connection.ready_state() != ReadyState::Connecting {
-                    return;
+                if !wait_to_reconnect(&inner, delay).await {
+                    break;
                 }
             }
         }
     }
+    settle_consumer(&inner).await;
+    let release = inner.borrow_mut().take_all();
+    release.run();
+}
+
+/// Waits `delay` ms, or, with `waitForOnline` while the global scope is offline, for
+/// its `online` event (then reconnects at once). False when the source got closed.
+async fn wait_to_reconnect(inner: &Rc<RefCell<Inner>>, delay: u64) -> bool {
+    let network_aware = matches!(&inner.borrow().input, Input::Fetch(o) if o.wait_for_online);
+    if !(network_aware && sys::is_offline()) {
+        sleep(inner, delay).await;
+    }
+    let wait_online = network_aware
+        && inner
+            .borrow()
+            .connection
+            .should_wait_for_online(!sys::is_offline());
+    if wait_online {
+        online(inner).await;
+    }
+    inner.borrow().connection.ready_state() == ReadyState::Connecting
 }
 
 /// Sleeps `millis`, or until `close()` wakes the task.
 async fn sleep(inner: &Rc<RefCell<Inner>>, millis: u64) {
-    let promise = Promise::new(&mut |wake, _reject| {
-        let handle = sys::set_timeout(&wake, millis as f64);
-        inner.borrow_mut().sleep = Some(Sleep { handle, wake });
+    let future = waiter(inner, |state, wake| {
+        state.sleep = Some(Sleep {
+            handle: JsValue::UNDEFINED,
+            wake,
+        })
     });
-    let _ = JsFuture::from(promise).await;
+    if let Some(sleep) = &mut inner.borrow_mut().sleep {
+        sleep.handle = sys::set_timeout(&sleep.wake, millis.min(MAX_TIMER_MS) as f64);
+    }
+    let _ = future.await;
     inner.borrow_mut().sleep = None;
+}
+
+/// Waits for the global `online` event, or until `close()` wakes the task.
+async fn online(inner: &Rc<RefCell<Inner>>) {
+    let _ = waiter(inner, |state, wake| {
+        let _ = global().add_event_listener_with_callback("online", &wake);
+        state.online = Some(wake);
+    })
+    .await;
+    let listener = inner.borrow_mut().online.take();
+    if let Some(listener) = listener {
+        let _ = global().remove_event_listener_with_callback("online", &listener);
+    }
+}
+
+/// A promise resolved when the source closes (already resolved if it is closed).
+fn closed_promise(inner: &Rc<RefCell<Inner>>) -> Promise {
+    {
+        let state = inner.borrow();
+        if state.is_closed() {
+            return Promise::resolve(&JsValue::UNDEFINED);
+        }
+        if let Some((promise, _)) = &state.closed {
+            return promise.clone();
+        }
+    }
+    let mut wake = None;
+    let promise = Promise::new(&mut |resolve, _reject| wake = Some(resolve));
+    if let Some(wake) = wake {
+        inner.borrow_mut().closed = Some((promise.clone(), wake));
+    }
+    promise
+}
+
+/// Awaits `value` (a promise or not), giving up when the source closes.
+fn settle(inner: &Rc<RefCell<Inner>>, value: &JsValue) -> JsFuture {
+    let race = js_sys::Array::of2(&Promise::resolve(value), &closed_promise(inner));
+    JsFuture::from(Promise::race(&race))
+}
+
+/// Calls a user function (no borrow held); the future awaits what it returned.
+fn call_user(
+    inner: &Rc<RefCell<Inner>>,
+    function: &Function,
+    arg: &JsValue,
+) -> Result<JsFuture, JsValue> {
+    let value = function.call1(&JsValue::UNDEFINED, arg)?;
+    Ok(settle(inner, &value))
+}
+
+/// A promise the task can await, whose resolve function `store` keeps in [`Inner`] for
+/// whoever must wake the task (`pull()`, `close()`, a timer, the `online` event).
+fn waiter(inner: &Rc<RefCell<Inner>>, store: fn(&mut Inner, Function)) -> JsFuture {
+    JsFuture::from(Promise::new(&mut |wake, _reject| {
+        store(&mut inner.borrow_mut(), wake)
+    }))
 }
 
 /// One fetch attempt: request, response checks, then the body until it ends.
 async fn attempt(inner: &Rc<RefCell<Inner>>) -> Next {
-    let request = {
+    let (options, url, last_event_id) = {
         let mut state = inner.borrow_mut();
         if state.connection.attempt() == 0 {
             state.connection.start();
         }
-        let state = &mut *state;
         let Input::Fetch(options) = &state.input else {
             return Next::Stop;
         };
-        let abort = AbortController::new().ok();
-        let last_event_id = state.parser.last_event_id();
+        let options = options.clone();
         let send_id = state.connection.is_reconnection() || options.last_event_id.is_some();
-        let request = options.build_request(
-            &state.fetch_url,
-            send_id.then_some(last_event_id),
-            abort.as_ref().map(|abort| abort.signal()).as_ref(),
-        );
-        state.abort = abort;
-        request
+        let id = send_id.then(|| state.parser.last_event_id().to_owned());
+        (options, state.fetch_url.clone(), id)
     };
-    let response = match request {
-        Ok(request) => match sys::fetch_with_request(&request) {
-            Ok(promise) => JsFuture::from(promise).await,
-            Err(error) => Err(error),
-        },
+    // The headers and body functions run before every attempt (fresh tokens, a fresh
+    // stream); one that throws counts as a failed connection.
+    let mut members = [None, None];
+    let mut failed = false;
+    for (slot, member) in members.iter_mut().zip([&options.headers, &options.body]) {
+        *slot = match member {
+            PerAttempt::None => None,
+            PerAttempt::Fixed(value) => Some(value.clone()),
+            PerAttempt::Function(function) => {
+                match call_user(inner, function, &JsValue::UNDEFINED) {
+                    Ok(future) => future.await.map_err(|_| failed = true).ok(),
+                    Err(_) => {
+                        failed = true;
+                        None
+                    }
+                }
+            }
+        };
+        if failed || inner.borrow().is_closed() {
+            break;
+        }
+    }
+    if inner.borrow().is_closed() {
+        return Next::Stop;
+    }
+    if failed {
+        return connect_failed(inner);
+    }
+    let [headers, body] = members;
+    let abort = AbortController::new().ok();
+    let request = options.build_request(
+        &url,
+        last_event_id.as_deref(),
+        abort.as_ref().map(AbortController::signal).as_ref(),
+        headers.as_ref(),
+        body.as_ref(),
+    );
+    if inner.borrow().is_closed() {
+        return Next::Stop;
+    }
+    let on_timeout = match (&abort, options.inactivity_timeout_ms) {
+        (Some(abort), Some(_)) => Reflect::get(abort, &JsValue::from_str("abort"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+            .map(|f| f.bind0(abort)),
+        _ => None,
+    };
+    {
+        let mut state = inner.borrow_mut();
+        state.abort = abort;
+        state.on_timeout = on_timeout;
+    }
+    let Ok(request) = request else {
+        return connect_failed(inner);
+    };
+    rearm_timer(inner);
+    let response = match &options.fetch {
+        Some(fetch) => call_user(inner, fetch, &request),
+        None => sys::fetch_with_request(&request).map(JsFuture::from),
+    };
+    let response = match response {
+        Ok(future) => future.await,
         Err(error) => Err(error),
     };
     if inner.borrow().is_closed() {
         return Next::Stop;
     }
-    let response: Response = match response {
-        Ok(response) => response.unchecked_into(),
-        Err(_) => {
-            let verdict = inner
-                .borrow_mut()
-                .connection
-                .on_network_error(sys::random());
-            return stream_ended(inner, verdict);
-        }
+    let Some(response) = response.ok().and_then(|r| r.dyn_into::<Response>().ok()) else {
+        return connect_failed(inner);
     };
+    rearm_timer(inner);
 
+    let status = response.status();
     let content_type = response.headers().get("content-type").ok().flatten();
     let retry_after = response.headers().get("retry-after").ok().flatten();
     let verdict = inner.borrow_mut().connection.on_response(
-        response.status(),
+        status,
         content_type.as_deref(),
         retry_after.as_deref(),
         sys::date_now(),
@@ -323,29 +655,24 @@ async fn attempt(inner: &Rc<RefCell<Inner>>) -> Next {
     match verdict {
         ResponseVerdict::Open => {}
         ResponseVerdict::Fail { error, .. } => {
-            inner.borrow_mut().release();
-            fail(inner, &error);
+            release_attempt(inner);
+            fail(inner, &error, false);
             return Next::Stop;
         }
         ResponseVerdict::Retry { delay_ms, error } => {
-            inner.borrow_mut().release();
+            release_attempt(inner);
             return reconnect_after(inner, delay_ms, &error);
         }
-        // No auth hook is configured in this build of the options: treated as a failure.
-        ResponseVerdict::Refresh { .. } => {
-            let error = inner.borrow_mut().connection.fail_auth();
-            inner.borrow_mut().release();
-            if let Some(error) = error {
-                fail(inner, &error);
-            }
-            return Next::Stop;
+        ResponseVerdict::Refresh { error } => {
+            release_attempt(inner);
+            return refresh_auth(inner, &options, status, &error).await;
         }
         ResponseVerdict::Ignored => return Next::Stop,
     }
 
     let origin = web_sys::Url::new(&response.url())
         .map(|url| url.origin())
-        .or_else(|_| web_sys::Url::new(&inner.borrow().url).map(|url| url.origin()))
+        .or_else(|_| web_sys::Url::new(&url).map(|url| url.origin()))
         .unwrap_or_else(|_| "null".to_owned());
     {
         let mut state = inner.borrow_mut();
@@ -359,14 +686,66 @@ async fn attempt(inner: &Rc<RefCell<Inner>>) -> Next {
         return Next::Stop;
     }
     let Some(body) = response.body() else {
-        inner.borrow_mut().parser.finish();
-        let verdict = inner
-            .borrow_mut()
-            .connection
-            .on_stream_end(true, sys::random());
-        return stream_ended(inner, verdict);
+        return body_ended(inner, true);
     };
     read_body(inner, body.unchecked_into()).await
+}
+
+/// Releases the current attempt (aborts its fetch, clears its timer).
+fn release_attempt(inner: &Rc<RefCell<Inner>>) {
+    let release = inner.borrow_mut().take_attempt();
+    release.run();
+}
+
+/// The fetch rejected, did not give a `Response`, or the request could not be built
+/// (the inactivity timer's abort counts as a timeout): reconnect per the policy.
+fn connect_failed(inner: &Rc<RefCell<Inner>>) -> Next {
+    let timed_out = inner.borrow().timed_out();
+    release_attempt(inner);
+    let verdict = {
+        let mut state = inner.borrow_mut();
+        if timed_out {
+            state.connection.on_inactivity_timeout(sys::random())
+        } else {
+            state.connection.on_network_error(sys::random())
+        }
+    };
+    stream_ended(inner, verdict)
+}
+
+/// 401/403 with `onAuthError`: fire `error`, await the hook, then reconnect at once
+/// (keeping `Last-Event-ID`); a hook that throws or rejects fails the source.
+async fn refresh_auth(
+    inner: &Rc<RefCell<Inner>>,
+    options: &Options,
+    status: u16,
+    error: &ErrorInfo,
+) -> Next {
+    if let Next::Stop = reconnect_after(inner, 0, error) {
+        return Next::Stop;
+    }
+    let outcome = match &options.on_auth_error {
+        Some(hook) => {
+            let info = Object::new();
+            let _ = Reflect::set(&info, &JsValue::from_str("status"), &JsValue::from(status));
+            match call_user(inner, hook, &info) {
+                Ok(future) => future.await,
+                Err(error) => Err(error),
+            }
+        }
+        None => Err(JsValue::UNDEFINED),
+    };
+    if inner.borrow().is_closed() {
+        return Next::Stop;
+    }
+    if outcome.is_ok() {
+        return Next::Reconnect(0);
+    }
+    let error = inner.borrow_mut().connection.fail_auth();
+    if let Some(error) = error {
+        fail(inner, &error, false);
+    }
+    Next::Stop
 }
 
 /// `fromReadableStream`: announce, then read the caller's stream once.
@@ -381,15 +760,12 @@ async fn read_stream(inner: &Rc<RefCell<Inner>>) -> Next {
     let Some(stream) = stream else {
         return Next::Stop;
     };
-    if inner.borrow().is_closed() {
-        return Next::Stop;
-    }
     {
         let mut state = inner.borrow_mut();
         state.connection.start();
-        let _ = state
-            .connection
-            .on_response(200, Some("text/event-stream"), None, 0.0, 0.0);
+        if !state.connection.on_stream_open() {
+            return Next::Stop;
+        }
     }
     if !announce_open(inner, None) {
         return Next::Stop;
@@ -407,16 +783,80 @@ fn announce_open(inner: &Rc<RefCell<Inner>>, details: Option<js_sys::Object>) ->
     !inner.borrow().is_closed()
 }
 
-/// Reads the body to its end, feeding the parser and dispatching what it completes.
+/// Restarts the inactivity timer (no-op without `inactivityTimeout` or after close).
+fn rearm_timer(inner: &Rc<RefCell<Inner>>) {
+    let (old, next) = {
+        let mut state = inner.borrow_mut();
+        if state.on_timeout.is_none() {
+            return;
+        }
+        let next = state.on_timeout.clone().zip(state.inactivity_ms);
+        (state.timer.take(), next)
+    };
+    if let Some(handle) = old {
+        sys::clear_timeout(&handle);
+    }
+    if let Some((on_timeout, ms)) = next {
+        let handle = sys::set_timeout(&on_timeout, ms.min(MAX_TIMER_MS) as f64);
+        inner.borrow_mut().timer = Some(handle);
+    }
+}
+
+/// Stops the inactivity timer while the task waits on the consumer, not the network.
+fn pause_timer(inner: &Rc<RefCell<Inner>>) {
+    let old = inner.borrow_mut().timer.take();
+    if let Some(handle) = old {
+        sys::clear_timeout(&handle);
+    }
+}
+
+/// Backpressure: while a consumer is attached and its queue is full, waits for its
+/// `pull()` (the inactivity timer is paused meanwhile). False when the source closed.
+async fn wait_for_room(inner: &Rc<RefCell<Inner>>) -> bool {
+    let mut paused = false;
+    let open = loop {
+        let consumer = {
+            let state = inner.borrow();
+            if state.is_closed() {
+                break false;
+            }
+            match &state.consumer {
+                Some(consumer) => consumer.clone(),
+                None => break true,
+            }
+        };
+        if sys::desired_size(&consumer) > 0.0 {
+            break true;
+        }
+        if !paused {
+            paused = true;
+            pause_timer(inner);
+        }
+        let _ = waiter(inner, |state, wake| state.room = Some(wake)).await;
+    };
+    if paused && open {
+        rearm_timer(inner);
+    }
+    open
+}
+
+/// Reads the body to its end, feeding the parser and delivering what it completes.
 async fn read_body(inner: &Rc<RefCell<Inner>>, stream: sys::Stream) -> Next {
     let reader = match stream.get_reader() {
         Ok(reader) => reader,
         Err(_) => return body_ended(inner, false),
     };
-    inner.borrow_mut().reader = Some(reader.clone());
-    let mut chunk = Vec::new();
     let mut batch = Batch::default();
+    {
+        let mut state = inner.borrow_mut();
+        state.reader = Some(reader.clone());
+        batch.origin = state.origin.clone();
+    }
+    let mut chunk = Vec::new();
     loop {
+        if !wait_for_room(inner).await {
+            return Next::Stop;
+        }
         let result = match reader.read() {
             Ok(promise) => JsFuture::from(promise).await,
             Err(error) => Err(error),
@@ -437,47 +877,70 @@ async fn read_body(inner: &Rc<RefCell<Inner>>, stream: sys::Stream) -> Next {
         };
         chunk.resize(bytes.length() as usize, 0);
         bytes.copy_to(&mut chunk);
-        let fed = {
-            let mut state = inner.borrow_mut();
-            let state = &mut *state;
-            batch.origin = state.origin.clone();
-            state.connection.on_bytes();
-            state.parser.feed(&chunk, &mut batch)
-        };
-        if dispatch_batch(inner, &mut batch) {
-            return Next::Stop;
-        }
-        if fed.is_err() {
-            let error = {
+        inner.borrow_mut().connection.on_bytes();
+        rearm_timer(inner);
+        let mut offset = 0;
+        while offset < chunk.len() {
+            let fed = {
                 let mut state = inner.borrow_mut();
-                state.release();
-                state.connection.on_parse_limit()
+                let end = if state.consumer.is_some() {
+                    chunk.len().min(offset + SLICE)
+                } else {
+                    chunk.len()
+                };
+                let fed = state.parser.feed(&chunk[offset..end], &mut batch);
+                offset = end;
+                fed
             };
-            if let Some(error) = error {
-                fail(inner, &error);
+            let Some(queued) = deliver(inner, &mut batch) else {
+                return Next::Stop;
+            };
+            if fed.is_err() {
+                let error = {
+                    let mut state = inner.borrow_mut();
+                    let release = state.take_attempt();
+                    (state.connection.on_parse_limit(), release)
+                };
+                error.1.run();
+                if let Some(error) = error.0 {
+                    fail(inner, &error, false);
+                }
+                return Next::Stop;
             }
-            return Next::Stop;
+            if queued > 0 && offset < chunk.len() && !wait_for_room(inner).await {
+                return Next::Stop;
+            }
         }
     }
 }
 
-/// The body ended (cleanly or not): let the connection decide what follows.
+/// The body ended (cleanly or not; an error after the inactivity timer's abort is a
+/// timeout): let the connection decide what follows.
 fn body_ended(inner: &Rc<RefCell<Inner>>, clean: bool) -> Next {
-    let verdict = {
+    let (verdict, release) = {
         let mut state = inner.borrow_mut();
-        state.reader = None;
-        state.abort = None;
+        let timed_out = !clean && state.timed_out();
+        let mut release = state.take_attempt();
+        // The body is over: nothing to abort or cancel.
+        release.abort = None;
+        release.reader = None;
         state.parser.finish();
-        state.connection.on_stream_end(clean, sys::random())
+        let verdict = if timed_out {
+            state.connection.on_inactivity_timeout(sys::random())
+        } else {
+            state.connection.on_stream_end(clean, sys::random())
+        };
+        (verdict, release)
     };
+    release.run();
     stream_ended(inner, verdict)
 }
 
 fn stream_ended(inner: &Rc<RefCell<Inner>>, verdict: StreamVerdict) -> Next {
     match verdict {
         StreamVerdict::Reconnect { delay_ms, error } => reconnect_after(inner, delay_ms, &error),
-        StreamVerdict::Close { error, .. } => {
-            fail(inner, &error);
+        StreamVerdict::Close { error, reason } => {
+            fail(inner, &error, reason == CloseReason::Finished);
             Next::Stop
         }
         StreamVerdict::Ignored => Next::Stop,
@@ -498,10 +961,44 @@ fn reconnect_after(inner: &Rc<RefCell<Inner>>, delay_ms: u64, error: &ErrorInfo)
 }
 
 /// Fires the final `error` (readyState already CLOSED) and lets go of the JS object.
-fn fail(inner: &Rc<RefCell<Inner>>, error: &ErrorInfo) {
-    let shell = inner.borrow_mut().shell.take();
+/// Unless the stream merely `finished` (finite mode, `fromReadableStream`), a stream
+/// consumer will get an `Error` carrying the same details once its queue is drained.
+fn fail(inner: &Rc<RefCell<Inner>>, error: &ErrorInfo, finished: bool) {
+    let details = error_details(error);
+    let failure = (!finished).then(|| sys::failure(&details));
+    let shell = {
+        let mut state = inner.borrow_mut();
+        if state.failure.is_none() {
+            state.failure = failure;
+        }
+        state.shell.take()
+    };
     if let Some(shell) = shell {
-        let _ = sys::dispatch_simple(&shell, "error", Some(error_details(error)));
+        let _ = sys::dispatch_simple(&shell, "error", Some(details));
+    }
+}
+
+/// After the source closed or failed: closes the consumer's stream, or, after a
+/// failure, errors it once the consumer has read every queued event.
+async fn settle_consumer(inner: &Rc<RefCell<Inner>>) {
+    loop {
+        let (consumer, failure, high_water_mark) = {
+            let state = inner.borrow();
+            match &state.consumer {
+                Some(consumer) => (
+                    consumer.clone(),
+                    state.failure.clone(),
+                    state.high_water_mark,
+                ),
+                None => return,
+            }
+        };
+        if failure.is_none() || sys::desired_size(&consumer) >= f64::from(high_water_mark) {
+            inner.borrow_mut().consumer = None;
+            sys::end_stream(&consumer, failure.as_ref());
+            return;
+        }
+        let _ = waiter(inner, |state, wake| state.room = Some(wake)).await;
     }
 }
 
@@ -538,8 +1035,8 @@ fn open_details(response: &Response) -> Option<js_sys::Object> {
     Some(details)
 }
 
-/// Events parsed from one chunk, turned into JS values while the parser is borrowed and
-/// dispatched after the borrow ends.
+/// Events parsed from one chunk (or slice), turned into JS values while the parser is
+/// borrowed and delivered after the borrow ends.
 #[derive(Default)]
 struct Batch {
     items: Vec<Pending>,
@@ -551,6 +1048,7 @@ struct Batch {
 
 enum Pending {
     Message {
+        /// `None` for `"message"`.
         event_type: Option<JsValue>,
         data: JsValue,
         last_event_id: JsValue,
@@ -587,37 +1085,54 @@ thread_local! {
     static MESSAGE: JsValue = JsValue::from_str("message");
 }
 
-/// Dispatches the batch in order while the source is not closed. Returns true when the
-/// source was closed (by a listener or before).
-fn dispatch_batch(inner: &Rc<RefCell<Inner>>, batch: &mut Batch) -> bool {
+/// Delivers the batch in order while the source is not closed: to the stream consumer
+/// when one is attached (checked before each DOM dispatch, since a listener may attach
+/// one), else as DOM events. Returns `None` when the source was closed (by a listener or
+/// before), else how many events went to the consumer.
+fn deliver(inner: &Rc<RefCell<Inner>>, batch: &mut Batch) -> Option<usize> {
     let origin = &batch.origin;
-    let mut closed = false;
+    // Once found, the consumer stays for the rest of the batch: enqueueing runs no user
+    // code, so nothing can close the source or detach it in between.
+    let mut consumer: Option<sys::Controller> = None;
+    let mut queued = 0;
     for item in batch.items.drain(..) {
-        match item {
-            Pending::Retry(millis) => inner.borrow_mut().connection.on_retry_field(millis),
+        let (event_type, data, last_event_id) = match item {
+            Pending::Retry(millis) => {
+                inner.borrow_mut().connection.on_retry_field(millis);
+                continue;
+            }
             Pending::Message {
                 event_type,
                 data,
                 last_event_id,
-            } => {
-                let shell = {
-                    let state = inner.borrow();
-                    if state.is_closed() {
-                        closed = true;
-                        break;
+            } => (event_type, data, last_event_id),
+        };
+        if consumer.is_none() {
+            let shell = {
+                let state = inner.borrow();
+                if state.is_closed() {
+                    return None;
+                }
+                match &state.consumer {
+                    Some(attached) => {
+                        consumer = Some(attached.clone());
+                        None
                     }
-                    state.shell.clone()
-                };
-                let Some(shell) = shell else {
-                    closed = true;
-                    break;
-                };
+                    None => Some(state.shell.clone()?),
+                }
+            };
+            if let Some(shell) = shell {
                 let event_type = event_type.unwrap_or_else(|| MESSAGE.with(JsValue::clone));
                 let _ = sys::dispatch_message(&shell, &event_type, &data, origin, &last_event_id);
+                continue;
             }
         }
+        if let Some(consumer) = &consumer {
+            let _ = sys::enqueue(consumer, event_type.as_ref(), &data, origin, &last_event_id);
+            queued += 1;
+        }
     }
-    closed || inner.borrow().is_closed()
+    (!inner.borrow().is_closed()).then_some(queued)
 }
 
 /// Swallows a promise's rejection (e.g. `reader.cancel()` on an errored stream) so it is

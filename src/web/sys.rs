@@ -1,6 +1,7 @@
 //! Raw JS bindings the glue needs beyond `web-sys`: global functions (so the glue works
-//! in windows and workers alike), `catch` variants of calls that can throw, and one
-//! small JS helper that builds and dispatches a `MessageEvent` in a single boundary call.
+//! in windows and workers alike), `catch` variants of calls that can throw, and a
+//! few small JS helpers that do in one boundary call what would otherwise take several
+//! (build and dispatch an event; build and enqueue a stream item).
 
 use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
@@ -14,6 +15,24 @@ export function dispatch_simple(target, type, details) {
   const event = new Event(type);
   if (details !== undefined) Object.assign(event, details);
   return target.dispatchEvent(event);
+}
+export function enqueue(controller, type, data, origin, lastEventId) {
+  controller.enqueue({ type: type === undefined ? 'message' : type, data, lastEventId, origin });
+}
+export function desired_size(controller) {
+  return controller.desiredSize ?? 0;
+}
+export function end_stream(controller, error) {
+  try {
+    if (error === undefined) controller.close(); else controller.error(error);
+  } catch {}
+}
+export function failure(details) {
+  const status = details.status === null ? '' : ` ${details.status}`;
+  return Object.assign(new Error(`EventSource failed (${details.phase}${status})`), details);
+}
+export function is_offline() {
+  return globalThis.navigator?.onLine === false;
 }
 "#)]
 extern "C" {
@@ -36,6 +55,31 @@ extern "C" {
         event_type: &str,
         details: Option<Object>,
     ) -> Result<bool, JsValue>;
+
+    /// `controller.enqueue({type, data, lastEventId, origin})`, `type` defaulting to
+    /// `"message"`. Runs no user code (the stream's `pull` is ours).
+    #[wasm_bindgen(catch)]
+    pub fn enqueue(
+        controller: &Controller,
+        event_type: Option<&JsValue>,
+        data: &JsValue,
+        origin: &JsValue,
+        last_event_id: &JsValue,
+    ) -> Result<(), JsValue>;
+
+    /// `controller.desiredSize` (0 once closed or errored).
+    pub fn desired_size(controller: &Controller) -> f64;
+
+    /// `controller.close()` (no `error`) or `controller.error(error)`; ignores a stream
+    /// that is already closed, errored or cancelled.
+    pub fn end_stream(controller: &Controller, error: Option<&JsValue>);
+
+    /// The `Error` an iterator / stream consumer gets when the source fails: message
+    /// `EventSource failed (<phase>[ <status>])`, with the `error` event's details.
+    pub fn failure(details: &Object) -> JsValue;
+
+    /// Whether the global scope says it is offline (`navigator.onLine === false`).
+    pub fn is_offline() -> bool;
 }
 
 #[wasm_bindgen]
@@ -51,6 +95,10 @@ extern "C" {
     /// The global `clearTimeout`.
     #[wasm_bindgen(js_name = clearTimeout)]
     pub fn clear_timeout(handle: &JsValue);
+
+    /// The `ReadableStreamDefaultController` of a `stream()` consumer.
+    #[derive(Clone, Debug)]
+    pub type Controller;
 
     /// A `ReadableStream`, with the calls that can throw bound as `catch`.
     #[wasm_bindgen(js_name = ReadableStream)]

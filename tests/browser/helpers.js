@@ -140,3 +140,55 @@ export function streamOf(chunks, { close = true } = {}) {
     },
   });
 }
+
+/** The `error` events of `source` (their non-standard details included), in order. */
+export function errorsOf(source) {
+  const errors = [];
+  source.addEventListener('error', (event) => {
+    errors.push({
+      phase: event.phase, status: event.status, willRetry: event.willRetry,
+      attempt: event.attempt, delay: event.delay, readyState: source.readyState,
+      t: performance.now(),
+    });
+  });
+  return errors;
+}
+
+/** Stubs `navigator.onLine` (an own property shadowing the prototype getter). */
+export function stubOnLine(value) {
+  Object.defineProperty(self.navigator, 'onLine', { configurable: true, get: () => value.current });
+  return () => { delete self.navigator.onLine; };
+}
+
+/**
+ * A `fetch` for the `fetch` option that hands the body on in pieces of at most `piece`
+ * bytes, only when the reader asks (highWaterMark 0), counting what it handed on in
+ * `meter.bytes`: a probe of how much of the response the source has read.
+ */
+export function meteredFetch(piece = 4096) {
+  const meter = { bytes: 0, fetch: null };
+  meter.fetch = async (request) => {
+    const response = await fetch(request);
+    const reader = response.body.getReader();
+    let rest = new Uint8Array(0);
+    const body = new ReadableStream({
+      async pull(controller) {
+        if (rest.length === 0) {
+          const { done, value } = await reader.read();
+          if (done) {
+            controller.close();
+            return;
+          }
+          rest = value;
+        }
+        const chunk = rest.subarray(0, piece);
+        rest = rest.subarray(chunk.length);
+        meter.bytes += chunk.length;
+        controller.enqueue(chunk);
+      },
+      cancel(reason) { return reader.cancel(reason); },
+    }, { highWaterMark: 0 });
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+  return meter;
+}

@@ -4,7 +4,8 @@
 // against the browser's native EventSource to prove each test encodes native behaviour.
 import {
   SERVER, CROSS, enc, w, pause, END, HANG, ABORT, newKey, sse, serverLog, streamRequests,
-  sleep, record, until, next, assert, equal, throws, streamOf,
+  sleep, record, until, next, assert, equal, throws, streamOf, errorsOf, stubOnLine,
+  meteredFetch,
 } from './helpers.js';
 
 export const tests = [];
@@ -430,6 +431,485 @@ test('reset() discards a partially received event', async (ctx) => {
   await until(() => seen.length === 1);
   equal(seen[0].data, 'fresh');
 }, { notNative: 'not shipped in Chromium yet' });
+
+// --- Beyond the native API: request options (issue 5) ------------------------------------
+
+const nonSpec = { nonSpec: true };
+const data = (seen) => seen.filter((s) => s.type === 'message').map((s) => s.data);
+
+test('headers: an object, a Headers or pairs are sent; Accept can be overridden', async (ctx) => {
+  const key = newKey('headers');
+  const inits = [
+    { 'X-Token': 'object' },
+    new Headers({ 'X-Token': 'headers' }),
+    [['X-Token', 'pairs'], ['Accept', 'text/event-stream, application/json']],
+  ];
+  for (const headers of inits) await next(open(ctx, sse({ key, script: [HANG] }), { headers }), 'open');
+  const requests = await streamRequests(key);
+  equal(requests.map((r) => r.headers['x-token']), ['object', 'headers', 'pairs']);
+  equal(requests.map((r) => r.headers.accept),
+    ['text/event-stream', 'text/event-stream', 'text/event-stream, application/json']);
+}, nonSpec);
+
+test('headers: a function (sync or async) runs before every attempt: the server sees the refreshed token', async (ctx) => {
+  for (const async of [false, true]) {
+    const key = newKey('headersfn');
+    let n = 0;
+    const headers = () => {
+      n += 1;
+      const value = { Authorization: `Bearer token-${n}` };
+      return async ? sleep(10).then(() => value) : value;
+    };
+    const source = open(ctx, sse({ key, scripts: [[w('retry: 30\ndata: a\n\n'), END], [HANG]] }), { headers });
+    await next(source, 'error');
+    const requests = await streamRequests(key, { wait: 2, timeout: 5000 });
+    equal(requests.map((r) => r.headers.authorization), ['Bearer token-1', 'Bearer token-2'], `async ${async}`);
+    source.close();
+  }
+}, nonSpec);
+
+test('method and body: a POST with a string or URLSearchParams body reaches the server', async (ctx) => {
+  const source = open(ctx, `${SERVER}/echo`, {
+    method: 'POST', body: JSON.stringify({ q: 'é' }), headers: { 'Content-Type': 'application/json' },
+  });
+  const echo = JSON.parse((await next(source, 'message')).data);
+  equal([echo.method, echo.body, echo.headers['content-type']], ['POST', '{"q":"é"}', 'application/json']);
+  const form = open(ctx, `${SERVER}/echo`, { method: 'PUT', body: new URLSearchParams({ a: '1', b: 'x y' }) });
+  const echoed = JSON.parse((await next(form, 'message')).data);
+  equal([echoed.method, echoed.body, echoed.headers['content-type']],
+    ['PUT', 'a=1&b=x+y', 'application/x-www-form-urlencoded;charset=UTF-8']);
+}, nonSpec);
+
+test('body: a Blob or an ArrayBuffer is sent again on every attempt', async (ctx) => {
+  for (const body of [new Blob(['blob-body']), new TextEncoder().encode('bytes-body').buffer]) {
+    const key = newKey('bodyreplay');
+    const source = open(ctx, sse({ key, scripts: [[w('retry: 30\ndata: a\n\n'), END], [HANG]] }), { method: 'POST', body });
+    await next(source, 'error');
+    const requests = await streamRequests(key, { wait: 2, timeout: 5000 });
+    const expected = body instanceof Blob ? 'blob-body' : 'bytes-body';
+    equal(requests.map((r) => r.body), [expected, expected]);
+    source.close();
+  }
+}, nonSpec);
+
+test('body: a function is called for a fresh body before every attempt', async (ctx) => {
+  const key = newKey('bodyfn');
+  let n = 0;
+  const source = open(ctx, sse({ key, scripts: [[w('retry: 30\ndata: a\n\n'), END], [HANG]] }), {
+    method: 'POST', body: async () => `attempt-${++n}`,
+  });
+  await next(source, 'error');
+  const requests = await streamRequests(key, { wait: 2, timeout: 5000 });
+  equal(requests.map((r) => [r.method, r.body]), [['POST', 'attempt-1'], ['POST', 'attempt-2']]);
+  equal(n, 2);
+}, nonSpec);
+
+test('bad options throw a TypeError: a ReadableStream body, a GET body, unknown enum values, non-functions', async (ctx) => {
+  const url = sse({ script: [HANG] });
+  const bad = [
+    { method: 'POST', body: new ReadableStream() },
+    { body: 'a GET cannot have a body' },
+    { method: 'POST', mode: 'navigate' },
+    { credentials: 'sometimes' },
+    { redirect: 'maybe' },
+    { headers: { 'Bad Name': 'x' } },
+    { fetch: 'fetch' },
+    { onAuthError: true },
+    { signal: {} },
+    { reconnect: { jitter: 2 } },
+    { reconnect: { maxRetries: -1 } },
+    { reconnect: { retryOnStatus: [503, 'x'] } },
+    { highWaterMark: 0 },
+    { maxEventSize: Number.NaN },
+    { inactivityTimeout: -5 },
+  ];
+  for (const init of bad) {
+    await throws(() => new ctx.EventSource(url, init), (e) => assert(e instanceof TypeError, `${JSON.stringify(Object.keys(init))}: ${e}`),
+      `no exception for ${JSON.stringify(init)}`);
+  }
+  await throws(() => new ctx.EventSource(url, { method: 'POST', body: new ReadableStream() }),
+    (e) => assert(/ReadableStream/.test(e.message) && /function/.test(e.message), e.message));
+}, nonSpec);
+
+test('credentials: wins over withCredentials (omit sends no cookie, and withCredentials reads false)', async (ctx) => {
+  const key = newKey('credentials');
+  document.cookie = `es-cred=${key}; path=/`;
+  ctx.cleanup(() => { document.cookie = 'es-cred=; path=/; max-age=0'; });
+  const omit = open(ctx, sse({ key, script: [HANG] }), { withCredentials: true, credentials: 'omit' });
+  equal(omit.withCredentials, false);
+  await next(omit, 'open');
+  const include = open(ctx, sse({ key, script: [HANG] }), { credentials: 'include' });
+  equal(include.withCredentials, true);
+  await next(include, 'open');
+  const requests = await streamRequests(key);
+  equal(requests.map((r) => (r.headers.cookie ?? '').includes(key)), [false, true]);
+}, { ...nonSpec, windowOnly: true });
+
+test('redirect, mode, referrerPolicy, integrity and keepalive are passed to fetch', async (ctx) => {
+  const key = newKey('passthrough');
+  const target = sse({ key, script: [w('data: x\n\n'), HANG] });
+  const failures = [
+    [`${SERVER}/redirect?status=302&to=${enc(target)}`, { redirect: 'error' }],
+    [sse({ key, script: [HANG], origin: CROSS }), { mode: 'same-origin' }],
+    [sse({ key, script: [w('data: x\n\n'), END] }), { integrity: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }],
+    [sse({ key: `${key}-keepalive`, script: [HANG] }), { method: 'POST', body: 'x'.repeat(70000), keepalive: true }],
+  ];
+  for (const [url, init] of failures) {
+    const source = open(ctx, url, init);
+    const errors = errorsOf(source);
+    await next(source, 'error');
+    equal([errors[0].phase, source.readyState], ['connect', 0], JSON.stringify(Object.keys(init)));
+    source.close();
+  }
+  equal((await serverLog(`${key}-keepalive`)).count, 0, 'the keepalive request exceeding 64 KiB was never sent');
+  const referrer = open(ctx, sse({ key, script: [HANG] }), { referrerPolicy: 'no-referrer' });
+  await next(referrer, 'open');
+  const plain = open(ctx, sse({ key, script: [HANG] }), { referrer: '' });
+  await next(plain, 'open');
+  const control = open(ctx, sse({ key, script: [HANG] }));
+  await next(control, 'open');
+  const requests = (await streamRequests(key)).slice(-3);
+  equal(requests.map((r) => r.headers.referer === undefined), [true, true, false], 'Referer sent');
+}, nonSpec);
+
+test('fetch: a custom fetch is called with the Request of every attempt', async (ctx) => {
+  const key = newKey('customfetch');
+  const calls = [];
+  const source = open(ctx, sse({ key, scripts: [[w('retry: 30\ndata: a\n\n'), END], [w('data: b\n\n'), HANG]] }), {
+    fetch: (request) => {
+      assert(request instanceof Request, 'called with a Request');
+      calls.push([request.method, request.headers.get('accept'), request.signal instanceof AbortSignal]);
+      const headers = new Headers(request.headers);
+      headers.set('X-Through', `custom-${calls.length}`);
+      return fetch(request.url, { headers, signal: request.signal });
+    },
+  });
+  const seen = record(source, ['message']);
+  await until(() => seen.length === 2);
+  equal(calls, [['GET', 'text/event-stream', true], ['GET', 'text/event-stream', true]]);
+  const requests = await streamRequests(key);
+  equal(requests.map((r) => r.headers['x-through']), ['custom-1', 'custom-2']);
+}, nonSpec);
+
+test('lastEventId: seeds the cursor, sent as Last-Event-ID from the first request', async (ctx) => {
+  const key = newKey('seed');
+  const source = open(ctx, sse({ key, scripts: [[w('retry: 30\ndata: a\n\n'), END], [HANG]] }), { lastEventId: 'seed-42' });
+  equal(source.lastEventId, 'seed-42');
+  const message = await next(source, 'message');
+  equal(message.lastEventId, 'seed-42');
+  const requests = await streamRequests(key, { wait: 2, timeout: 5000 });
+  equal(requests.map((r) => r.headers['last-event-id']), ['seed-42', 'seed-42']);
+}, nonSpec);
+
+test('signal: aborting closes the source (no error, no reconnection); an aborted signal closes it at once', async (ctx) => {
+  const key = newKey('signal');
+  const controller = new AbortController();
+  const source = open(ctx, sse({ key, scripts: [[w('retry: 30\ndata: a\n\n'), HANG]] }), { signal: controller.signal });
+  const seen = record(source);
+  await next(source, 'message');
+  controller.abort();
+  equal(source.readyState, 2, 'closed synchronously by abort()');
+  await sleep(200);
+  equal(types(seen), ['open', 'message']);
+  equal((await serverLog(key)).count, 1);
+
+  const preKey = newKey('presignal');
+  const aborted = open(ctx, sse({ key: preKey, script: [w('data: a\n\n'), HANG] }), { signal: AbortSignal.abort() });
+  equal(aborted.readyState, 2);
+  const none = record(aborted);
+  await sleep(200);
+  equal(none.length, 0);
+  equal((await serverLog(preKey)).count, 0, 'no request made');
+}, nonSpec);
+
+test('close() removes the listeners it added (abort on the signal, online on the global scope)', async (ctx) => {
+  const spy = (target) => {
+    const added = [];
+    const removed = [];
+    target.addEventListener = function add(type, listener, options) {
+      added.push([type, listener]);
+      return EventTarget.prototype.addEventListener.call(this, type, listener, options);
+    };
+    target.removeEventListener = function remove(type, listener, options) {
+      removed.push([type, listener]);
+      return EventTarget.prototype.removeEventListener.call(this, type, listener, options);
+    };
+    ctx.cleanup(() => { delete target.addEventListener; delete target.removeEventListener; });
+    return { added, removed };
+  };
+  const { signal } = new AbortController();
+  const onSignal = spy(signal);
+  const onGlobal = spy(self);
+  ctx.cleanup(stubOnLine({ current: false }));
+  const source = open(ctx, sse({ script: [w('retry: 10\ndata: a\n\n'), END] }), { signal });
+  await next(source, 'error');
+  await sleep(50); // now waiting for `online`
+  const online = onGlobal.added.filter(([type]) => type === 'online');
+  equal([onSignal.added.length, online.length], [1, 1]);
+  source.close();
+  equal(onSignal.removed.map(([type]) => type), ['abort']);
+  assert(onSignal.removed[0][1] === onSignal.added[0][1], 'the same abort listener');
+  assert(onGlobal.removed.some(([type, listener]) => type === 'online' && listener === online[0][1]), 'online listener removed');
+}, nonSpec);
+
+// --- Beyond the native API: reconnection policy -------------------------------------------
+
+test('reconnect: backoff delays grow with the multiplier (measured by the server)', async (ctx) => {
+  const key = newKey('backoff');
+  // Each connection opens and ends without a byte: never healthy, so the backoff grows.
+  const source = open(ctx, sse({ key, script: [END] }), { reconnect: { initialDelay: 100, multiplier: 2, maxDelay: 1000 } });
+  const errors = errorsOf(source);
+  const requests = await streamRequests(key, { wait: 4, timeout: 5000 });
+  source.close();
+  equal(errors.slice(0, 3).map((e) => e.delay), [100, 200, 400]);
+  const gaps = requests.slice(1, 4).map((r, i) => r.t - requests[i].t);
+  assert(gaps[0] >= 90 && gaps[1] >= 190 && gaps[2] >= 390, `gaps ${gaps}`);
+  assert(gaps[2] > gaps[0] * 2.5, `gaps grow: ${gaps}`);
+}, nonSpec);
+
+test('reconnect: maxRetries gives up: error with willRetry false, CLOSED', async (ctx) => {
+  const key = newKey('maxretries');
+  const source = open(ctx, sse({ key, script: [END] }), { reconnect: { initialDelay: 30, maxRetries: 2 } });
+  const errors = errorsOf(source);
+  await until(() => source.readyState === 2, { what: 'CLOSED' });
+  await sleep(200);
+  equal(errors.map((e) => [e.willRetry, e.attempt]), [[true, 1], [true, 2], [false, 3]]);
+  equal((await serverLog(key)).count, 3);
+}, nonSpec);
+
+test('reconnect: retryOnStatus 503 honours Retry-After: 2 (reconnects after ~2 s)', async (ctx) => {
+  const key = newKey('retryafter');
+  const source = open(ctx, sse({ key, status: 503, headers: ['Retry-After:2'] }), {
+    // Without Retry-After the reconnection would come after 100 ms.
+    reconnect: { retryOnStatus: [503], initialDelay: 100 },
+  });
+  const errors = errorsOf(source);
+  const requests = await streamRequests(key, { wait: 2, timeout: 6000 });
+  source.close();
+  equal(requests.length, 2);
+  const waited = requests[1].t - requests[0].t;
+  assert(waited >= 1800 && waited < 4000, `reconnected after ${waited} ms`);
+  equal([errors[0].phase, errors[0].status, errors[0].willRetry, errors[0].delay, errors[0].readyState],
+    ['response', 503, true, 2000, 0]);
+}, nonSpec);
+
+test('onAuthError: on 401 the hook is awaited, then the source reconnects at once keeping Last-Event-ID', async (ctx) => {
+  const key = newKey('auth');
+  const ok = sse({ key, scripts: [[w('id: 7\ndata: a\n\n'), END], [HANG], [w('data: b\n\n'), HANG]] });
+  const unauthorized = sse({ key, status: 401 });
+  let attempts = 0;
+  const hook = [];
+  const source = open(ctx, ok, {
+    reconnect: { initialDelay: 600 },
+    // The second attempt is answered 401 by the server (its URL asks for it).
+    fetch: (request) => {
+      attempts += 1;
+      return attempts === 2 ? fetch(unauthorized, { headers: request.headers, signal: request.signal }) : fetch(request);
+    },
+    onAuthError: async (info) => {
+      hook.push({ ...info, t: performance.now() });
+      await sleep(100);
+    },
+  });
+  const errors = errorsOf(source);
+  const seen = record(source, ['message']);
+  await until(() => seen.length === 2, { what: 'the message after the refresh' });
+  equal(hook.map((h) => h.status), [401]);
+  equal(errors.map((e) => [e.phase, e.status, e.willRetry]), [['body', null, true], ['auth', 401, true]]);
+  const requests = await streamRequests(key);
+  equal(requests.map((r) => r.headers['last-event-id']), [undefined, '7', '7']);
+  const gap = requests[2].t - requests[1].t;
+  assert(gap >= 90 && gap < 500, `reconnected ${gap} ms after the 401 (hook 100 ms, backoff 600 ms)`);
+}, nonSpec);
+
+test('onAuthError: a hook that throws fails the source (phase auth)', async (ctx) => {
+  const key = newKey('authfail');
+  const source = open(ctx, sse({ key, status: 403 }), { onAuthError: () => { throw new Error('no token'); } });
+  const errors = errorsOf(source);
+  await until(() => source.readyState === 2, { what: 'CLOSED' });
+  await sleep(100);
+  equal(errors.map((e) => [e.phase, e.status, e.willRetry]), [['auth', 403, true], ['auth', 403, false]]);
+  equal((await serverLog(key)).count, 1);
+}, nonSpec);
+
+test('inactivityTimeout: a stalled stream is aborted and reconnected; comments keep it alive', async (ctx) => {
+  const key = newKey('inactivity');
+  const heartbeat = [w('retry: 30\n:\n'), pause(150), w(':\n'), pause(150), w(':\n'), pause(150), w(':\n'), HANG];
+  const source = open(ctx, sse({ key, scripts: [heartbeat, [w('data: again\n\n'), HANG]] }), { inactivityTimeout: 300 });
+  const opened = performance.now();
+  const errors = errorsOf(source);
+  const message = await next(source, 'message', { timeout: 5000 });
+  equal(message.data, 'again');
+  equal([errors.length, errors[0].phase, errors[0].willRetry], [1, 'timeout', true]);
+  const after = errors[0].t - opened;
+  assert(after >= 700 && after < 2000, `timed out ${after} ms after opening (heartbeats for 450 ms, then 300 ms idle)`);
+  equal((await serverLog(key)).count, 2);
+}, nonSpec);
+
+test('finite: a clean end closes instead of reconnecting; a network error still reconnects', async (ctx) => {
+  const key = newKey('finite');
+  const source = open(ctx, sse({ key, script: [w('retry: 30\ndata: a\n\n'), END] }), { finite: true });
+  const seen = record(source);
+  const errors = errorsOf(source);
+  await until(() => source.readyState === 2, { what: 'CLOSED' });
+  await sleep(200);
+  equal(types(seen), ['open', 'message', 'error']);
+  equal([errors[0].phase, errors[0].willRetry], ['body', false]);
+  equal((await serverLog(key)).count, 1);
+
+  const dropKey = newKey('finitedrop');
+  const dropped = open(ctx, sse({ key: dropKey, scripts: [[w('retry: 30\ndata: a\n\n'), pause(20), ABORT], [w('data: b\n\n'), END]] }), { finite: true });
+  const seenDropped = record(dropped, ['message']);
+  await until(() => dropped.readyState === 2, { what: 'CLOSED after the second connection' });
+  equal(data(seenDropped), ['a', 'b']);
+}, nonSpec);
+
+test('waitForOnline: while navigator.onLine is false, waits for the online event, then reconnects at once', async (ctx) => {
+  const online = { current: false };
+  ctx.cleanup(stubOnLine(online));
+  const key = newKey('offline');
+  const source = open(ctx, sse({ key, scripts: [[w('retry: 30\ndata: a\n\n'), END], [w('data: b\n\n'), HANG]] }));
+  const controlKey = newKey('offlinecontrol');
+  const control = open(ctx, sse({ key: controlKey, scripts: [[w('retry: 30\ndata: a\n\n'), END], [HANG]] }), { waitForOnline: false });
+  await next(source, 'error');
+  await sleep(400);
+  equal((await serverLog(key)).count, 1, 'no reconnection while offline');
+  equal((await serverLog(controlKey)).count, 2, 'waitForOnline: false reconnects anyway');
+  online.current = true;
+  const t = performance.now();
+  self.dispatchEvent(new Event('online'));
+  await next(source, 'message');
+  assert(performance.now() - t < 300, 'reconnected at once');
+  equal((await serverLog(key)).count, 2);
+  control.close();
+}, nonSpec);
+
+test('maxEventSize: an event over the limit fails the source with phase parse-limit', async (ctx) => {
+  const key = newKey('maxsize');
+  const source = open(ctx, sse({ key, script: [w(`retry: 30\ndata: small\n\ndata: ${'x'.repeat(300)}\n\n`), HANG] }), { maxEventSize: 100 });
+  const seen = record(source);
+  const errors = errorsOf(source);
+  await until(() => source.readyState === 2, { what: 'CLOSED' });
+  await sleep(200);
+  equal(types(seen), ['open', 'message', 'error']);
+  equal(seen[1].data, 'small');
+  equal([errors[0].phase, errors[0].willRetry], ['parse-limit', false]);
+  equal((await serverLog(key)).count, 1);
+}, nonSpec);
+
+// --- Beyond the native API: for await / stream() -------------------------------------------
+
+test('for await: yields every event as {type, data, lastEventId, origin}, skips listeners, ends on close()', async (ctx) => {
+  const source = open(ctx, sse({ script: [w('id: 1\ndata: a\n\nevent: ping\ndata: b\n\n'), pause(50), w('data: c\n\n'), HANG] }));
+  const dom = record(source, ['open', 'message', 'ping']);
+  const events = [];
+  for await (const event of source) {
+    events.push(event);
+    if (events.length === 3) source.close();
+  }
+  equal(events, [
+    { type: 'message', data: 'a', lastEventId: '1', origin: SERVER },
+    { type: 'ping', data: 'b', lastEventId: '1', origin: SERVER },
+    { type: 'message', data: 'c', lastEventId: '1', origin: SERVER },
+  ]);
+  equal(types(dom), ['open'], 'message listeners get nothing while iterated; open still fires');
+}, nonSpec);
+
+test('for await: break closes the source; a finite stream completes the loop; a failure throws', async (ctx) => {
+  const key = newKey('iterbreak');
+  const source = open(ctx, sse({ key, script: [w('data: a\n\ndata: b\n\n'), HANG] }));
+  for await (const event of source) {
+    equal(event.data, 'a');
+    break;
+  }
+  equal(source.readyState, 2, 'break closed the source');
+
+  const finite = open(ctx, sse({ script: [w('data: a\n\ndata: b\n\n'), END] }), { finite: true });
+  const received = [];
+  for await (const event of finite) received.push(event.data);
+  equal(received, ['a', 'b']);
+
+  const failing = open(ctx, sse({ script: [w('retry: 30\ndata: a\n\n'), END] }), { reconnect: { maxRetries: 0 } });
+  const before = [];
+  await throws(async () => { for await (const event of failing) before.push(event.data); }, (e) => {
+    assert(e instanceof Error, `${e}`);
+    equal([e.phase, e.willRetry], ['body', false]);
+  });
+  equal(before, ['a'], 'queued events are delivered before the failure');
+  const notFound = open(ctx, sse({ status: 404 }));
+  await throws(async () => { for await (const event of notFound) throw new Error(`unexpected ${event.data}`); },
+    (e) => equal([e.phase, e.status, /404/.test(e.message)], ['response', 404, true]));
+}, nonSpec);
+
+test('stream(): a ReadableStream of events; one consumer at a time; cancel() closes the source', async (ctx) => {
+  const source = open(ctx, sse({ script: [w('data: a\n\n'), HANG] }));
+  const stream = source.stream();
+  assert(stream instanceof ReadableStream, 'a ReadableStream');
+  await throws(() => source.stream(), (e) => assert(e instanceof TypeError, `${e}`));
+  const reader = stream.getReader();
+  const { value } = await reader.read();
+  equal([value.type, value.data], ['message', 'a']);
+  await reader.cancel();
+  equal(source.readyState, 2);
+  const { done } = await source.stream().getReader().read();
+  equal(done, true, 'a closed source gives an empty stream');
+}, nonSpec);
+
+test('for await: backpressure stops reading the body while the consumer stalls, then resumes', async (ctx) => {
+  const count = 200000; // 2.8 MB of `data: 000042\n\n`
+  const meter = meteredFetch(4096);
+  const source = open(ctx, `${SERVER}/stream?gen=tiny&count=${count}`, {
+    fetch: meter.fetch, highWaterMark: 16, inactivityTimeout: 300,
+  });
+  const errors = errorsOf(source);
+  const iterator = source[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  equal(first.value.data, '000000');
+  await sleep(400);
+  const stalled = meter.bytes;
+  // highWaterMark 16 + at most 1 KiB of events + one 4 KiB piece: a few KiB, not 2.8 MB.
+  assert(stalled <= 16 * 1024, `read ${stalled} bytes while the consumer stalled`);
+  await sleep(200);
+  equal(meter.bytes, stalled, 'no reading while stalled');
+  equal(errors.length, 0, 'the inactivity timer is paused while the consumer stalls');
+  let n = 1;
+  for (;;) {
+    const { value, done } = await iterator.next();
+    assert(!done, 'ended before the done event');
+    if (value.type === 'done') break;
+    if (n % 50000 === 0) equal(value.data, String(n).padStart(6, '0'));
+    n += 1;
+  }
+  equal(n, count);
+  await iterator.return();
+  equal(source.readyState, 2);
+  assert(meter.bytes >= count * 14, `read ${meter.bytes} bytes in the end`);
+}, nonSpec);
+
+test('fromReadableStream + for await: the source is pulled only as the queue needs', async (ctx) => {
+  let pulls = 0;
+  let cancelled = false;
+  const chunk = new TextEncoder().encode('data: x\n\n'.repeat(10));
+  // 10 events per pull; ends after 1000 pulls (so that a source without backpressure
+  // fails this test instead of spinning forever).
+  const infinite = new ReadableStream({
+    pull(controller) {
+      pulls += 1;
+      if (pulls > 1000) controller.close(); else controller.enqueue(chunk);
+    },
+    cancel() { cancelled = true; },
+  }, { highWaterMark: 0 });
+  const source = ctx.EventSource.fromReadableStream(infinite, { highWaterMark: 8 });
+  ctx.cleanup(() => source.close());
+  const iterator = source[Symbol.asyncIterator]();
+  equal((await iterator.next()).value.data, 'x');
+  await sleep(200);
+  assert(pulls <= 3, `pulled ${pulls} chunks for a queue of 8 events`);
+  for (let i = 0; i < 100; i += 1) equal((await iterator.next()).value.data, 'x');
+  assert(pulls >= 10 && pulls <= 14, `pulled ${pulls} chunks for 101 events`);
+  await iterator.return();
+  equal([source.readyState, cancelled], [2, true]);
+}, { ...nonSpec, notNative: 'not shipped in Chromium yet' });
 
 // --- Polyfill entry ----------------------------------------------------------------------
 
