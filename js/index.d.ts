@@ -63,8 +63,10 @@ export interface EventSourceOptions extends EventSourceInit {
   referrer?: string;
   /** Fetch referrer policy. */
   referrerPolicy?: ReferrerPolicy;
-  /** Subresource integrity metadata. */
+  /** Subresource integrity metadata (fetch then waits for the whole body: finite streams only). */
   integrity?: string;
+  /** Fetch `keepalive`. */
+  keepalive?: boolean;
   /** A `fetch`-compatible function used instead of the global one. */
   fetch?: (input: Request) => Promise<Response>;
   /** The cursor to resume from: sent as `Last-Event-ID` from the first request on. */
@@ -79,6 +81,8 @@ export interface EventSourceOptions extends EventSourceInit {
   onAuthError?: (info: AuthErrorInfo) => void | Promise<void>;
   /** No bytes (not even a comment) for this many ms counts as a dropped connection. */
   inactivityTimeout?: number;
+  /** While `navigator.onLine` is false, wait for `online` before reconnecting. Default true. */
+  waitForOnline?: boolean;
   /** Largest buffered event (line + data) in bytes before the source fails. Default 16 MiB. */
   maxEventSize?: number;
   /** Events the iterator/stream queue holds before reading pauses. */
@@ -89,6 +93,10 @@ export interface EventSourceOptions extends EventSourceInit {
 export interface FromReadableStreamOptions {
   /** Largest buffered event (line + data) in bytes before the source fails. */
   maxEventSize?: number;
+  /** Events the iterator/stream queue holds before reading pauses. */
+  highWaterMark?: number;
+  /** The initial last event ID. */
+  lastEventId?: string;
 }
 
 /** Where a connection failed, as reported on `error` events (non-standard). */

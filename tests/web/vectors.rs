@@ -2,7 +2,6 @@
 //! exactly as the native suite runs them: whole, byte by byte, at every split point.
 
 #[path = "../common/vectors.rs"]
-#[allow(dead_code)]
 mod common;
 
 use wasm_bindgen_test::wasm_bindgen_test;
