@@ -97,18 +97,100 @@ export function defineEventSource(cores) {
     }
 
     /**
-     * `for await (const event of source)`: iterates `stream()`. Leaving the loop early
-     * (break, return, throw) closes the source; a failure makes the loop throw.
+     * `for await (const event of source)`: the same events and rules as `stream()`, from
+     * a lighter queue (a plain array, no stream machinery per event). Leaving the loop
+     * early (break, return, throw) closes the source; a failure makes the loop throw
+     * after the queued events.
      */
     [Symbol.asyncIterator]() {
-      const reader = this.stream().getReader();
-      const done = (value) => ({ done: true, value });
-      return {
-        next: () => reader.read(),
-        return: (value) => reader.cancel().then(() => done(value), () => done(value)),
-        [Symbol.asyncIterator]() { return this; },
-      };
+      const c = core(this);
+      const queue = new EventQueue(c);
+      c.attach(queue);
+      return queue;
     }
+  }
+
+  /**
+   * The `for await` consumer: the core enqueues into it as into a ReadableStream
+   * controller (`enqueue`, `desiredSize`, `close`, `error`), and `next()` hands events
+   * out; `core.pull()` wakes the reader once there is room again.
+   */
+  class EventQueue {
+    #core;
+    #items = [];
+    #head = 0;
+    #highWaterMark;
+    #waiting = null;
+    #ended = false;
+    #failure;
+
+    constructor(c) {
+      this.#core = c;
+      this.#highWaterMark = c.highWaterMark;
+    }
+
+    get desiredSize() {
+      return this.#ended ? 0 : this.#highWaterMark - (this.#items.length - this.#head);
+    }
+
+    enqueue(value) {
+      const waiting = this.#waiting;
+      if (waiting === null) {
+        this.#items.push(value);
+      } else {
+        this.#waiting = null;
+        waiting.resolve({ value, done: false });
+      }
+    }
+
+    close() { this.#end(undefined); }
+
+    error(reason) { this.#end(reason); }
+
+    #end(failure) {
+      if (this.#ended) return;
+      this.#ended = true;
+      this.#failure = failure;
+      const waiting = this.#waiting;
+      this.#waiting = null;
+      if (waiting === null) return;
+      if (failure === undefined) waiting.resolve({ value: undefined, done: true });
+      else waiting.reject(failure);
+    }
+
+    next() {
+      if (this.#head < this.#items.length) {
+        const value = this.#items[this.#head];
+        this.#items[this.#head] = undefined;
+        this.#head += 1;
+        const left = this.#items.length - this.#head;
+        if (left === 0) {
+          this.#items.length = 0;
+          this.#head = 0;
+        }
+        if (left === this.#highWaterMark - 1 && !this.#ended) this.#core.pull();
+        return Promise.resolve({ value, done: false });
+      }
+      if (this.#ended) {
+        const failure = this.#failure;
+        this.#failure = undefined;
+        return failure === undefined
+          ? Promise.resolve({ value: undefined, done: true })
+          : Promise.reject(failure);
+      }
+      this.#core.pull();
+      return new Promise((resolve, reject) => { this.#waiting = { resolve, reject }; });
+    }
+
+    return(value) {
+      this.#core.close();
+      this.#end(undefined);
+      this.#items.length = 0;
+      this.#head = 0;
+      return Promise.resolve({ value, done: true });
+    }
+
+    [Symbol.asyncIterator]() { return this; }
   }
 
   Object.defineProperty(EventSource.prototype, Symbol.toStringTag, {

@@ -21,7 +21,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, JsString, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
@@ -96,6 +96,10 @@ struct Inner {
     signal: Option<SignalListener>,
     /// The `ReadableStream` controller of the attached `stream()` consumer.
     consumer: Option<sys::Controller>,
+    /// A plain JS object read by the JS side of [`deliver`] before each event: `consumer`
+    /// mirrors `consumer` (a listener may attach one mid-batch) and `closed` is set by
+    /// `close()` (the only way a listener can close the source).
+    route: js_sys::Object,
     high_water_mark: u32,
     /// The `Error` a consumer gets when the source failed (rather than being closed or
     /// finishing cleanly).
@@ -236,6 +240,7 @@ fn new_inner(
         closed: None,
         signal: None,
         consumer: None,
+        route: js_sys::Object::new(),
         high_water_mark: options.high_water_mark,
         failure: None,
     }
@@ -365,6 +370,7 @@ impl EventSourceCore {
                 .into());
             }
             if !inner.is_closed() {
+                let _ = Reflect::set(&inner.route, &JsValue::from_str("consumer"), &controller);
                 inner.consumer = Some(controller);
                 return Ok(());
             }
@@ -388,6 +394,8 @@ fn close_inner(inner: &Rc<RefCell<Inner>>) {
     let release = {
         let mut state = inner.borrow_mut();
         state.connection.close();
+        // Seen by a batch being delivered when a listener closed the source.
+        let _ = Reflect::set(&state.route, &JsValue::from_str("closed"), &JsValue::TRUE);
         state.shell = None;
         if let Input::Stream(stream) = &mut state.input {
             stream.take();
@@ -1035,104 +1043,91 @@ fn open_details(response: &Response) -> Option<js_sys::Object> {
     Some(details)
 }
 
-/// Events parsed from one chunk (or slice), turned into JS values while the parser is
-/// borrowed and delivered after the borrow ends.
+/// Events parsed from one chunk (or slice), gathered for one boundary call: their
+/// strings concatenated in `text`, and for each event three UTF-16 lengths in `meta`
+/// (type, data, id), where [`MESSAGE_TYPE`] and [`SAME_ID`] stand for the default type
+/// and an id unchanged since the batch's previous event. One `TextDecoder` pass and one
+/// call per chunk instead of several calls per event.
 #[derive(Default)]
 struct Batch {
-    items: Vec<Pending>,
-    origin: JsValue,
-    /// The last id string seen and its JS value, reused while it does not change.
+    text: String,
+    meta: Vec<u32>,
+    /// The id of the batch's last event (only meaningful while `meta` is non-empty).
     last_id: String,
-    last_id_js: Option<JsValue>,
+    /// The last valid `retry:` of the batch.
+    retry: Option<u64>,
+    origin: JsValue,
 }
 
-enum Pending {
-    Message {
-        /// `None` for `"message"`.
-        event_type: Option<JsValue>,
-        data: JsValue,
-        last_event_id: JsValue,
-    },
-    Retry(u64),
+/// `meta` type length meaning `"message"`.
+const MESSAGE_TYPE: u32 = u32::MAX;
+/// `meta` id length meaning "the same id as the previous event of the batch".
+const SAME_ID: u32 = u32::MAX;
+
+/// The length of `s` in UTF-16 code units (how JS measures strings).
+fn utf16_len(s: &str) -> u32 {
+    let len = if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().map(char::len_utf16).sum()
+    };
+    u32::try_from(len).unwrap_or(u32::MAX - 1)
+}
+
+impl Batch {
+    fn push(&mut self, piece: &str) -> u32 {
+        self.text.push_str(piece);
+        utf16_len(piece)
+    }
 }
 
 impl Sink for Batch {
     fn on_event(&mut self, event: Event<'_>) {
-        let last_event_id = match &self.last_id_js {
-            Some(js) if self.last_id == event.last_event_id => js.clone(),
-            _ => {
-                let js: JsValue = JsString::from(event.last_event_id).into();
-                self.last_id.clear();
-                self.last_id.push_str(event.last_event_id);
-                self.last_id_js = Some(js.clone());
-                js
-            }
+        let type_len = if event.event_type == "message" {
+            MESSAGE_TYPE
+        } else {
+            self.push(event.event_type)
         };
-        self.items.push(Pending::Message {
-            event_type: (event.event_type != "message")
-                .then(|| JsString::from(event.event_type).into()),
-            data: JsString::from(event.data).into(),
-            last_event_id,
-        });
+        let data_len = self.push(event.data);
+        let id_len = if !self.meta.is_empty() && self.last_id == event.last_event_id {
+            SAME_ID
+        } else {
+            self.last_id.clear();
+            self.last_id.push_str(event.last_event_id);
+            self.push(event.last_event_id)
+        };
+        self.meta.extend_from_slice(&[type_len, data_len, id_len]);
     }
 
     fn on_retry(&mut self, millis: u64) {
-        self.items.push(Pending::Retry(millis));
+        self.retry = Some(millis);
     }
 }
 
-thread_local! {
-    static MESSAGE: JsValue = JsValue::from_str("message");
-}
-
-/// Delivers the batch in order while the source is not closed: to the stream consumer
-/// when one is attached (checked before each DOM dispatch, since a listener may attach
-/// one), else as DOM events. Returns `None` when the source was closed (by a listener or
-/// before), else how many events went to the consumer.
+/// Delivers the batch while the source is not closed: each event to the stream consumer
+/// when one is attached (looked up before every event, since a listener may attach one),
+/// else as a DOM `MessageEvent`. A `retry:` in the batch applies first (as if its line
+/// were parsed before the events' dispatch tasks ran). Returns `None` when the source
+/// was closed (by a listener or before), else how many events went to the consumer.
 fn deliver(inner: &Rc<RefCell<Inner>>, batch: &mut Batch) -> Option<usize> {
-    let origin = &batch.origin;
-    // Once found, the consumer stays for the rest of the batch: enqueueing runs no user
-    // code, so nothing can close the source or detach it in between.
-    let mut consumer: Option<sys::Controller> = None;
-    let mut queued = 0;
-    for item in batch.items.drain(..) {
-        let (event_type, data, last_event_id) = match item {
-            Pending::Retry(millis) => {
-                inner.borrow_mut().connection.on_retry_field(millis);
-                continue;
-            }
-            Pending::Message {
-                event_type,
-                data,
-                last_event_id,
-            } => (event_type, data, last_event_id),
-        };
-        if consumer.is_none() {
-            let shell = {
-                let state = inner.borrow();
-                if state.is_closed() {
-                    return None;
-                }
-                match &state.consumer {
-                    Some(attached) => {
-                        consumer = Some(attached.clone());
-                        None
-                    }
-                    None => Some(state.shell.clone()?),
-                }
-            };
-            if let Some(shell) = shell {
-                let event_type = event_type.unwrap_or_else(|| MESSAGE.with(JsValue::clone));
-                let _ = sys::dispatch_message(&shell, &event_type, &data, origin, &last_event_id);
-                continue;
-            }
-        }
-        if let Some(consumer) = &consumer {
-            let _ = sys::enqueue(consumer, event_type.as_ref(), &data, origin, &last_event_id);
-            queued += 1;
-        }
+    if let Some(millis) = batch.retry.take() {
+        inner.borrow_mut().connection.on_retry_field(millis);
     }
-    (!inner.borrow().is_closed()).then_some(queued)
+    let mut queued = 0;
+    if !batch.meta.is_empty() {
+        let (shell, route) = {
+            let state = inner.borrow();
+            if state.is_closed() {
+                return None;
+            }
+            (state.shell.clone()?, state.route.clone())
+        };
+        queued = sys::deliver_batch(&shell, &route, &batch.text, &batch.meta, &batch.origin)
+            .unwrap_or(0);
+        batch.text.clear();
+        batch.meta.clear();
+    }
+    (!inner.borrow().is_closed()).then_some(queued as usize)
 }
 
 /// Swallows a promise's rejection (e.g. `reader.cancel()` on an errored stream) so it is

@@ -8,16 +8,30 @@ use wasm_bindgen::prelude::*;
 use web_sys::EventTarget;
 
 #[wasm_bindgen(inline_js = r#"
-export function dispatch_message(target, type, data, origin, lastEventId) {
-  return target.dispatchEvent(new MessageEvent(type, { data, origin, lastEventId }));
+export function deliver_batch(target, route, text, meta, origin) {
+  // `meta` is a view into wasm memory, which a listener could grow (detaching it).
+  meta = meta.slice();
+  let pos = 0, id = '', queued = 0;
+  for (let i = 0; i < meta.length; i += 3) {
+    let type = 'message';
+    if (meta[i] !== 0xffffffff) type = text.slice(pos, pos += meta[i]);
+    const data = text.slice(pos, pos += meta[i + 1]);
+    if (meta[i + 2] !== 0xffffffff) id = text.slice(pos, pos += meta[i + 2]);
+    if (route.closed === true) break;
+    const consumer = route.consumer;
+    if (consumer !== undefined) {
+      consumer.enqueue({ type, data, lastEventId: id, origin });
+      queued += 1;
+    } else {
+      target.dispatchEvent(new MessageEvent(type, { data, origin, lastEventId: id }));
+    }
+  }
+  return queued;
 }
 export function dispatch_simple(target, type, details) {
   const event = new Event(type);
   if (details !== undefined) Object.assign(event, details);
   return target.dispatchEvent(event);
-}
-export function enqueue(controller, type, data, origin, lastEventId) {
-  controller.enqueue({ type: type === undefined ? 'message' : type, data, lastEventId, origin });
 }
 export function desired_size(controller) {
   return controller.desiredSize ?? 0;
@@ -36,16 +50,18 @@ export function is_offline() {
 }
 "#)]
 extern "C" {
-    /// `target.dispatchEvent(new MessageEvent(type, {data, origin, lastEventId}))`.
+    /// Delivers a batch of events (see `source::Batch` for the encoding): each to
+    /// `route.consumer` when set, else dispatched on `target` as a `MessageEvent`,
+    /// stopping once a listener closed the source. Returns how many were enqueued.
     /// Listener exceptions are reported by the platform, never thrown here.
     #[wasm_bindgen(catch)]
-    pub fn dispatch_message(
+    pub fn deliver_batch(
         target: &EventTarget,
-        event_type: &JsValue,
-        data: &JsValue,
+        route: &Object,
+        text: &str,
+        meta: &[u32],
         origin: &JsValue,
-        last_event_id: &JsValue,
-    ) -> Result<bool, JsValue>;
+    ) -> Result<u32, JsValue>;
 
     /// Dispatches a plain `Event` (not bubbling, not cancelable), with `details` copied
     /// onto it as extra properties when given.
@@ -55,17 +71,6 @@ extern "C" {
         event_type: &str,
         details: Option<Object>,
     ) -> Result<bool, JsValue>;
-
-    /// `controller.enqueue({type, data, lastEventId, origin})`, `type` defaulting to
-    /// `"message"`. Runs no user code (the stream's `pull` is ours).
-    #[wasm_bindgen(catch)]
-    pub fn enqueue(
-        controller: &Controller,
-        event_type: Option<&JsValue>,
-        data: &JsValue,
-        origin: &JsValue,
-        last_event_id: &JsValue,
-    ) -> Result<(), JsValue>;
 
     /// `controller.desiredSize` (0 once closed or errored).
     pub fn desired_size(controller: &Controller) -> f64;
