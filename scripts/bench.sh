@@ -27,7 +27,7 @@ if cargo build -q --manifest-path bench/parser-bench/Cargo.toml --lib --target w
     "$pb_target/wasm32-unknown-unknown/release/parser_bench.wasm"
   if [ -x node_modules/.bin/wasm-opt ]; then
     node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-reference-types --enable-multivalue \
-      --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals \
+      --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals --enable-simd \
       bench/vendor/pkg-bench/parser_bench_bg.wasm -o bench/vendor/pkg-bench/parser_bench_bg.wasm
   fi
 else

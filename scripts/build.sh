@@ -25,7 +25,8 @@ if [ "$profile" = release ]; then
   for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
     remap+=("--remap-path-prefix=${dir%/}=")
   done
-  export RUSTFLAGS="${RUSTFLAGS:-} ${remap[*]}"
+  # RUSTFLAGS replaces .cargo/config.toml's rustflags, so repeat the SIMD flag here.
+  export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+simd128 ${remap[*]}"
 fi
 cargo build -q --lib --target wasm32-unknown-unknown "${cargo_profile[@]}" "${features[@]}"
 wasm-bindgen --target web --no-typescript --out-dir pkg \
@@ -36,7 +37,7 @@ if [ "$profile" = release ]; then
   if [ -x "$wasm_opt" ]; then
     step "wasm-opt -Oz (npm binaryen)"
     "$wasm_opt" -Oz --enable-bulk-memory --enable-reference-types --enable-multivalue \
-      --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals \
+      --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals --enable-simd \
       pkg/eventsource_wasm_bg.wasm -o pkg/eventsource_wasm_bg.wasm
   else
     echo "note: node_modules/.bin/wasm-opt missing (run npm ci); shipping the unoptimised wasm"
