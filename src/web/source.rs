@@ -470,7 +470,15 @@ async fn run(inner: Rc<RefCell<Inner>>) {
         }
     }
     settle_consumer(&inner).await;
-    let release = inner.borrow_mut().take_all();
+    let release = {
+        let mut state = inner.borrow_mut();
+        // The core lives until JS collects it: keep only what the getters still read,
+        // not the buffers a large event left in the parser.
+        let mut parser = Parser::with_max_buffer(state.parser.max_buffer());
+        parser.set_last_event_id(state.parser.last_event_id());
+        state.parser = parser;
+        state.take_all()
+    };
     release.run();
 }
 
