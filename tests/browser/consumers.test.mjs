@@ -9,15 +9,10 @@ import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, rmSync, existsSync
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const serverBin = join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'release/sse-server');
-const FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 let project;
 let server;
@@ -104,7 +99,7 @@ run(EventSource).then((r) => { globalThis.__result = r; }, (e) => { globalThis._
     '--outDir', join(project, 'vite-dist'), '--emptyOutDir'], { cwd: join(project, 'vite-app'), stdio: 'inherit' });
 
   ({ child: server, url: base } = await startServer(project));
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -4,20 +4,15 @@
 // behaviour). Needs SSE_SERVER_URL (scripts/test.sh starts the server) and a built pkg/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const server = process.env.SSE_SERVER_URL;
 const only = process.env.ONLY ?? '';
-const FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 let browser;
 before(async () => {
   assert.ok(server, 'SSE_SERVER_URL is not set: run scripts/test.sh');
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
