@@ -222,6 +222,17 @@ test('close() inside a listener stops the events already parsed from the same ch
   equal(source.readyState, 2);
 });
 
+test('close() aborts the connection: the server sees the client go away', async (ctx) => {
+  const key = newKey('abortonclose');
+  const source = open(ctx, sse({ key, script: [w('data: x\n\n'), HANG] }));
+  await next(source, 'message');
+  source.close();
+  await sleep(800);
+  // /demo/drop closes the key's connections that are still open and says how many.
+  const { dropped } = await (await fetch(`${SERVER}/demo/drop?key=${enc(key)}`)).json();
+  equal(dropped, 0, 'connections the server still had open after close()');
+});
+
 test('close() before open: no open, no error, no events', async (ctx) => {
   const source = open(ctx, sse({ script: [w('data: 1\n\n'), HANG] }));
   const seen = record(source);
@@ -357,6 +368,16 @@ test('a network error mid-body reconnects', async (ctx) => {
   const seen = record(source);
   await until(() => seen.filter((s) => s.type === 'message').length === 2);
   equal(types(seen), ['open', 'message', 'error', 'open', 'message']);
+});
+
+test('a network error before any response reestablishes (CONNECTING), it does not fail', async (ctx) => {
+  // Nothing listens on port 1: the connection is refused before any response.
+  const source = open(ctx, 'http://127.0.0.1:1/unreachable');
+  const seen = record(source);
+  await until(() => seen.length > 0, { what: 'error' });
+  equal(types(seen), ['error']);
+  equal(seen[0].readyState, 0, 'readyState during the error');
+  equal(source.readyState, 0, 'still CONNECTING: a reconnection is scheduled');
 });
 
 test('close() in the error handler stops the reconnection', async (ctx) => {
