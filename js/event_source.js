@@ -9,6 +9,34 @@
 const STREAM = Symbol('fromReadableStream');
 
 /**
+ * The package's exports around the wasm-bindgen `EventSourceCore` class: the EventSource
+ * class and `installEventSource`. Shared by the browser and Node entries.
+ * @param {any} EventSourceCore
+ */
+export function eventSourceApi(EventSourceCore) {
+  const EventSource = defineEventSource({
+    create: (shell, url, init) => new EventSourceCore(shell, url, init),
+    fromStream: (shell, stream, options) => EventSourceCore.fromStream(shell, stream, options),
+  });
+
+  /**
+   * Sets `globalThis.EventSource` to this package's class (always, or only when the
+   * platform has none) and returns whatever class is installed afterwards.
+   * @param {{ onlyIfMissing?: boolean }} [options]
+   */
+  function installEventSource({ onlyIfMissing = false } = {}) {
+    if (!(onlyIfMissing && typeof globalThis.EventSource === 'function')) {
+      Object.defineProperty(globalThis, 'EventSource', {
+        value: EventSource, writable: true, configurable: true, enumerable: false,
+      });
+    }
+    return globalThis.EventSource;
+  }
+
+  return { EventSource, installEventSource };
+}
+
+/**
  * Builds the EventSource class around a core factory.
  * @param {{ create(shell: EventTarget, url: string, init: unknown): object,
  *           fromStream(shell: EventTarget, stream: ReadableStream, init: unknown): object }} cores

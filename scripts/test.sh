@@ -33,9 +33,7 @@ run cargo test --target wasm32-unknown-unknown --test web_window --test web_work
   --features panic-hook
 
 run bash scripts/build.sh
-if compgen -G "tests/browser/*.test.mjs" >/dev/null; then
-  run node --test --test-reporter=spec --test-concurrency=1 tests/browser/
-fi
+run node --test --test-reporter=spec --test-concurrency=1 tests/browser/ tests/node/
 stop_server
 
 if [ "${FUZZ_SECONDS:-30}" != 0 ] && [ -f fuzz/Cargo.toml ]; then
