@@ -10,7 +10,10 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 trap stop_server EXIT
 
-ensure_all
+ensure_wasm_target
+ensure_wasm_bindgen
+ensure_chromium
+ensure_node_modules
 bash scripts/build.sh
 
 # The parser alone: bench/parser-bench wraps the crate's public `parser::Parser` in a

@@ -5,7 +5,8 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export ROOT
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
-# The wasm-bindgen test runner prefers any geckodriver it finds; we test with Chromium.
+# The wasm-bindgen test runner prefers any geckodriver it finds: CHROMEDRIVER selects
+# Chromium (the Firefox pass of scripts/test.sh unsets it).
 export CHROMEDRIVER=/usr/bin/chromedriver
 export CHROME_BIN=/usr/bin/chromium
 # Chromium as root in a container; no network but loopback.
@@ -50,6 +51,23 @@ ensure_chromium() {
   fi
 }
 
+# Firefox, the second browser of the wasm-bindgen tests: Debian's firefox-esr, driven by
+# geckodriver built from crates.io at a pinned version.
+GECKODRIVER_VERSION=0.37.1
+ensure_firefox() {
+  if [ ! -x /usr/bin/firefox-esr ]; then
+    step "installing Debian firefox-esr"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq firefox-esr >/dev/null
+  fi
+  if [ "$(geckodriver --version 2>/dev/null | awk 'NR==1 {print $2}')" != "$GECKODRIVER_VERSION" ]; then
+    step "installing geckodriver $GECKODRIVER_VERSION (a few minutes, once)"
+    cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked --force
+  fi
+}
+
 # npm ci when node_modules is missing or older than package-lock.json.
 ensure_node_modules() {
   local stamp="$ROOT/node_modules/.installed-lock"
@@ -64,6 +82,7 @@ ensure_all() {
   ensure_wasm_target
   ensure_wasm_bindgen
   ensure_chromium
+  ensure_firefox
   ensure_node_modules
 }
 

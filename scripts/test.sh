@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: lint gates, native tests (parser, connection, server), the wasm tests
-# in headless Chromium, the JS browser tests, and a short fuzz run. Installs what is
-# missing first (wasm target, wasm-bindgen-cli, chromium, npm packages, cargo-fuzz).
+# in headless Chromium and Firefox, the JS browser and Node tests, and a short fuzz run.
+# Installs what is missing first (wasm target, wasm-bindgen-cli, chromium, firefox-esr +
+# geckodriver, npm packages, cargo-fuzz).
 # Environment: FUZZ_SECONDS (per fuzz target, default 30; 0 skips fuzzing).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -30,6 +31,10 @@ SERVER_LOG=$(mktemp) start_server
 echo "SSE test server at $SSE_SERVER_URL"
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120}
 run cargo test --target wasm32-unknown-unknown --test web_window --test web_worker \
+  --features panic-hook
+# The same wasm tests in Firefox (the runner picks geckodriver when CHROMEDRIVER is unset).
+run env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
+  cargo test --target wasm32-unknown-unknown --test web_window --test web_worker \
   --features panic-hook
 
 run bash scripts/build.sh
