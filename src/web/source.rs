@@ -686,15 +686,16 @@ async fn attempt(inner: &Rc<RefCell<Inner>>) -> Next {
         ResponseVerdict::Ignored => return Next::Stop,
     }
 
-    let origin = web_sys::Url::new(&response.url())
+    let final_url = response.url();
+    let origin = web_sys::Url::new(&final_url)
         .map(|url| url.origin())
         .or_else(|_| web_sys::Url::new(&url).map(|url| url.origin()))
         .unwrap_or_else(|_| "null".to_owned());
     {
         let mut state = inner.borrow_mut();
         state.origin = JsValue::from_str(&origin);
-        if response.redirected() && !response.url().is_empty() {
-            state.fetch_url = response.url();
+        if response.redirected() && !final_url.is_empty() {
+            state.fetch_url = final_url;
         }
     }
     let details = open_details(&response);
