@@ -117,11 +117,37 @@ export function defineEventSource(cores) {
      */
     stream() {
       const c = core(this);
+      const highWaterMark = c.highWaterMark;
+      /** @type {ReadableStreamDefaultController} */
+      let controller;
+      /** @type {unknown} */
+      let failure;
+      let failed = false;
+      const drained = () => (controller.desiredSize ?? 0) >= highWaterMark;
+      // What the core enqueues into. A failure errors the stream only once the events
+      // already queued have been read (`controller.error` would discard them); the
+      // core does not wait for that, so an abandoned stream holds nothing of it.
+      const sink = {
+        get desiredSize() { return failed ? 0 : controller.desiredSize ?? 0; },
+        enqueue(/** @type {unknown} */ value) { controller.enqueue(value); },
+        close() { try { controller.close(); } catch { /* already closed or cancelled */ } },
+        error(/** @type {unknown} */ reason) {
+          failed = true;
+          if (drained()) controller.error(reason);
+          else failure = reason;
+        },
+      };
       return new ReadableStream({
-        start: (controller) => c.attach(controller),
-        pull: () => c.pull(),
-        cancel: () => c.close(),
-      }, { highWaterMark: c.highWaterMark });
+        start(ctl) { controller = ctl; c.attach(sink); },
+        pull() {
+          if (!failed) c.pull();
+          else if (failure !== undefined && drained()) {
+            controller.error(failure);
+            failure = undefined;
+          }
+        },
+        cancel() { failure = undefined; c.close(); },
+      }, { highWaterMark });
     }
 
     /**

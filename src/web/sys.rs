@@ -48,6 +48,17 @@ export function failure(details) {
 export function is_offline() {
   return globalThis.navigator?.onLine === false;
 }
+export function new_route() {
+  // Own data properties from the start, so that setting them never runs a setter a
+  // page may have defined on Object.prototype.
+  return { closed: false, consumer: undefined };
+}
+export function mark_closed(route) {
+  route.closed = true;
+}
+export function ignore_rejection(promise) {
+  promise.then(undefined, () => {});
+}
 "#)]
 extern "C" {
     /// Delivers a batch of events (see `source::Batch` for the encoding): each to
@@ -85,6 +96,16 @@ extern "C" {
 
     /// Whether the global scope says it is offline (`navigator.onLine === false`).
     pub fn is_offline() -> bool;
+
+    /// A new route object for [`deliver_batch`]: `{closed: false, consumer: undefined}`.
+    pub fn new_route() -> Object;
+
+    /// Sets `route.closed`, which stops a batch being delivered.
+    pub fn mark_closed(route: &Object);
+
+    /// Swallows a promise's rejection (e.g. `reader.cancel()` on an errored stream) so
+    /// it is not reported as unhandled.
+    pub fn ignore_rejection(promise: &Promise);
 }
 
 #[wasm_bindgen]
