@@ -406,6 +406,60 @@ test('a redirect is followed; origin is the final URL\'s; reconnection goes to t
   equal(log.requests.filter((r) => r.path.startsWith('/sse')).length, 2, 'stream requests');
 });
 
+test('a cross-origin redirect without caller headers: reconnection goes to the final URL', async (ctx) => {
+  const key = newKey('xredirect');
+  const target = sse({ key, origin: CROSS, scripts: [[w('retry: 50\ndata: a\n\n'), END], [w('data: b\n\n'), HANG]] });
+  const source = open(ctx, `${SERVER}/redirect?key=${enc(key)}&status=307&to=${enc(target)}`);
+  const seen = record(source, ['message']);
+  await until(() => seen.length === 2);
+  equal(seen.map((s) => s.origin), [CROSS, CROSS]);
+  const log = await serverLog(key);
+  equal(log.requests.filter((r) => r.path.startsWith('/redirect')).length, 1, 'redirects followed');
+}, { notNative: 'Firefox and WebKit reconnect to the original URL; Chromium and the spec to the final one' });
+
+/** A stream behind a 307 from `SERVER` to `origin`: two connections, events a then b. */
+function redirectedStream(key, origin) {
+  const target = sse({ key, origin, scripts: [[w('retry: 50\ndata: a\n\n'), END], [w('data: b\n\n'), HANG]] });
+  return `${SERVER}/redirect?key=${enc(key)}&status=307&to=${enc(target)}`;
+}
+
+for (const [what, init] of [
+  ['headers', { headers: { Authorization: 'Bearer secret-token', 'X-Api-Key': 'secret-key' } }],
+  ['a headers function', { headers: () => ({ Authorization: 'Bearer secret-token', 'X-Api-Key': 'secret-key' }) }],
+  ['credentials: "include"', { withCredentials: true }],
+]) {
+  test(`caller ${what} never go straight to another origin: after a cross-origin redirect, reconnection goes to the named URL`, async (ctx) => {
+    const key = newKey('leak');
+    const source = open(ctx, redirectedStream(key, CROSS), init);
+    const seen = record(source, ['message']);
+    await until(() => seen.length === 2);
+    equal(seen.map((s) => s.origin), [CROSS, CROSS]);
+    const log = await serverLog(key);
+    const redirects = log.requests.filter((r) => r.path.startsWith('/redirect'));
+    equal(redirects.length, 2, 'every attempt starts at the named URL');
+    if (init.headers) {
+      equal(redirects.map((r) => r.headers.authorization), ['Bearer secret-token', 'Bearer secret-token'],
+        'the named origin gets the headers');
+      const streams = log.requests.filter((r) => r.method !== 'OPTIONS' && r.path.startsWith('/sse'));
+      equal(streams.length, 2);
+      // fetch drops Authorization on a cross-origin redirect hop; no reconnection may
+      // send it there directly.
+      equal(streams.map((r) => r.headers.authorization), [undefined, undefined], 'Authorization at the other origin');
+    }
+  }, { nonSpec: true });
+}
+
+test('caller headers follow a same-origin redirect: reconnection goes to the final URL', async (ctx) => {
+  const key = newKey('sameredirect');
+  const source = open(ctx, redirectedStream(key, SERVER), { headers: { Authorization: 'Bearer t' } });
+  const seen = record(source, ['message']);
+  await until(() => seen.length === 2);
+  const log = await serverLog(key);
+  equal(log.requests.filter((r) => r.path.startsWith('/redirect')).length, 1, 'redirects followed');
+  const streams = log.requests.filter((r) => r.method !== 'OPTIONS' && r.path.startsWith('/sse'));
+  equal(streams.map((r) => r.headers.authorization), ['Bearer t', 'Bearer t']);
+}, { nonSpec: true });
+
 // --- fromReadableStream (whatwg/html 2026) ---------------------------------------------
 
 test('fromReadableStream: url, origin "null", open, events, then error + CLOSED without reconnection', async (ctx) => {
