@@ -1087,6 +1087,47 @@ test('fromReadableStream + for await: the source is pulled only as the queue nee
   equal([source.readyState, cancelled], [2, true]);
 }, { ...nonSpec, notNative: 'not shipped in Chromium yet' });
 
+test('for await: next() called again before the first settles: the reads are queued and get the events in order', async (ctx) => {
+  const source = open(ctx, sse({ script: [pause(100), w('data: a\n\n'), pause(50), w('data: b\n\ndata: c\n\n'), HANG] }));
+  const iterator = source[Symbol.asyncIterator]();
+  const reads = [iterator.next(), iterator.next(), iterator.next()];
+  const settled = await Promise.race([Promise.all(reads), sleep(3000).then(() => 'timeout')]);
+  assert(settled !== 'timeout', 'a queued next() never settled');
+  equal(settled.map((r) => [r.value.data, r.done]), [['a', false], ['b', false], ['c', false]]);
+  await iterator.return();
+}, nonSpec);
+
+test('for await: queued next() calls all settle on close() and return() (done), and on a failure (the first rejects, the rest are done)', async (ctx) => {
+  const race = (promises) => Promise.race([Promise.allSettled(promises), sleep(3000).then(() => 'timeout')]);
+  const outcome = (r) => (r.status === 'fulfilled' ? ['done', r.value.done] : ['rejected', r.reason?.phase]);
+
+  const closed = open(ctx, sse({ script: [HANG] }));
+  const closedIterator = closed[Symbol.asyncIterator]();
+  const onClose = [closedIterator.next(), closedIterator.next()];
+  await sleep(50);
+  closed.close();
+  const afterClose = await race(onClose);
+  assert(afterClose !== 'timeout', 'close(): a queued next() never settled');
+  equal(afterClose.map(outcome), [['done', true], ['done', true]]);
+
+  const returned = open(ctx, sse({ script: [HANG] }));
+  const returnedIterator = returned[Symbol.asyncIterator]();
+  const onReturn = [returnedIterator.next(), returnedIterator.next()];
+  await sleep(50);
+  equal(await returnedIterator.return('r'), { value: 'r', done: true });
+  const afterReturn = await race(onReturn);
+  assert(afterReturn !== 'timeout', 'return(): a queued next() never settled');
+  equal(afterReturn.map(outcome), [['done', true], ['done', true]]);
+  equal(returned.readyState, 2);
+
+  const failing = open(ctx, sse({ status: 404 }));
+  const failingIterator = failing[Symbol.asyncIterator]();
+  const afterFailure = await race([failingIterator.next(), failingIterator.next(), failingIterator.next()]);
+  assert(afterFailure !== 'timeout', 'failure: a queued next() never settled');
+  equal(afterFailure.map(outcome), [['rejected', 'response'], ['done', true], ['done', true]]);
+  equal(await failingIterator.next(), { done: true }, 'later calls are done');
+}, nonSpec);
+
 // --- Beyond the native API: fromReadableStream options --------------------------------------
 
 test('fromReadableStream: reads only highWaterMark, lastEventId, maxEventSize and signal; ignores the others', async (ctx) => {
