@@ -1210,3 +1210,190 @@ test('the polyfill entry installs the class as globalThis.EventSource', async ()
     globalThis.EventSource = native;
   }
 }, { nonSpec: true });
+
+// --- Re-entrancy: page code that wraps globals and touches the source from inside ---------
+// (zone.js and many monitoring scripts wrap setTimeout, addEventListener and friends.)
+// Each wrapper reads the source's getters or closes it while the source is inside the
+// wrapped call; nothing may throw, and the source must keep working.
+
+/** Uncaught errors and unhandled rejections while the test runs. */
+function watchErrors(ctx) {
+  const errors = [];
+  const onError = (event) => errors.push(`error: ${event.message ?? event.error}`);
+  const onRejection = (event) => errors.push(`unhandled rejection: ${event.reason}`);
+  self.addEventListener('error', onError);
+  self.addEventListener('unhandledrejection', onRejection);
+  ctx.cleanup(() => {
+    self.removeEventListener('error', onError);
+    self.removeEventListener('unhandledrejection', onRejection);
+  });
+  return errors;
+}
+
+/**
+ * What a wrapper does to the source: reads `readyState` and `lastEventId` (and calls
+ * `close()` when `close` is set), recording values or the exceptions thrown.
+ */
+function toucher({ close = false } = {}) {
+  const touch = { source: null, seen: [], failures: [], close };
+  touch.run = () => {
+    const { source } = touch;
+    if (source === null) return;
+    try {
+      touch.seen.push([source.readyState, source.lastEventId]);
+      if (touch.close && source.readyState !== 2) source.close();
+    } catch (error) {
+      touch.failures.push(String(error));
+    }
+  };
+  return touch;
+}
+
+/** Asserts that nothing threw and that the getters still work. */
+function assertHealthy(touch, errors, source) {
+  equal(touch.failures, [], 'exceptions inside the wrapper');
+  equal(errors, [], 'uncaught errors');
+  assert(touch.seen.length > 0, 'the wrapper never touched the source');
+  equal([typeof source.readyState, typeof source.lastEventId, typeof source.reconnectionTime],
+    ['number', 'string', 'number'], 'getters afterwards');
+}
+
+for (const close of [false, true]) {
+  test(`re-entrancy: a wrapped setTimeout that ${close ? 'closes the source' : 'reads its getters'} while it schedules a reconnection`, async (ctx) => {
+    const errors = watchErrors(ctx);
+    const touch = toucher({ close });
+    const original = globalThis.setTimeout;
+    // The source's reconnection timer: the `retry:` below.
+    globalThis.setTimeout = function setTimeout(handler, ms, ...rest) {
+      if (ms === 123) touch.run();
+      return original.call(this, handler, ms, ...rest);
+    };
+    ctx.cleanup(() => { globalThis.setTimeout = original; });
+    const key = newKey('reentrytimer');
+    const source = open(ctx, sse({ key, scripts: [[w('retry: 123\nid: 1\ndata: a\n\n'), END], [w('data: b\n\n'), HANG]] }));
+    touch.source = source;
+    const seen = record(source);
+    await until(() => touch.seen.length + touch.failures.length > 0, { what: 'the reconnection timer' });
+    if (close) await sleep(400);
+    else await until(() => data(seen).length === 2 || touch.failures.length > 0, { what: 'the message after the reconnection' });
+    assertHealthy(touch, errors, source);
+    if (close) {
+      equal(source.readyState, 2, 'closed from inside setTimeout');
+      equal((await serverLog(key)).count, 1, 'no reconnection after close()');
+    } else {
+      equal(data(seen), ['a', 'b']);
+      equal(source.lastEventId, '1');
+    }
+  }, nonSpec);
+
+  test(`re-entrancy: a wrapped addEventListener that ${close ? 'closes the source' : 'reads its getters'} while it waits for online`, async (ctx) => {
+    const errors = watchErrors(ctx);
+    const touch = toucher({ close });
+    const original = EventTarget.prototype.addEventListener;
+    EventTarget.prototype.addEventListener = function addEventListener(type, ...rest) {
+      if (type === 'online') touch.run();
+      return original.call(this, type, ...rest);
+    };
+    ctx.cleanup(() => { EventTarget.prototype.addEventListener = original; });
+    const online = { current: false };
+    ctx.cleanup(stubOnLine(online));
+    const key = newKey('reentryonline');
+    const source = open(ctx, sse({ key, scripts: [[w('retry: 30\nid: 1\ndata: a\n\n'), END], [w('data: b\n\n'), HANG]] }));
+    touch.source = source;
+    const seen = record(source);
+    await until(() => touch.seen.length + touch.failures.length > 0, { what: 'the online listener' });
+    online.current = true;
+    self.dispatchEvent(new Event('online'));
+    if (close) await sleep(300);
+    else await until(() => data(seen).length === 2 || touch.failures.length > 0, { what: 'the message after online' });
+    assertHealthy(touch, errors, source);
+    if (close) {
+      equal(source.readyState, 2, 'closed from inside addEventListener');
+      equal((await serverLog(key)).count, 1, 'no reconnection after close()');
+    } else {
+      equal(data(seen), ['a', 'b']);
+    }
+  }, nonSpec);
+}
+
+test('re-entrancy: a navigator.onLine getter that reads the getters, then closes the source once the reconnection is due', async (ctx) => {
+  const errors = watchErrors(ctx);
+  const touch = toucher();
+  // The source reads onLine when its reconnection is due (after the `retry:` wait
+  // below) to decide whether to wait for `online`; the getter closes it then.
+  let due = false;
+  Object.defineProperty(self.navigator, 'onLine', {
+    configurable: true,
+    get() {
+      touch.close = due;
+      touch.run();
+      return true;
+    },
+  });
+  ctx.cleanup(() => { delete self.navigator.onLine; });
+  const key = newKey('reentrynavigator');
+  const source = open(ctx, sse({ key, scripts: [[w('retry: 200\ndata: a\n\n'), END], [w('data: b\n\n'), HANG]] }));
+  touch.source = source;
+  source.addEventListener('error', () => { setTimeout(() => { due = true; }, 50); });
+  await next(source, 'error');
+  await sleep(600);
+  assertHealthy(touch, errors, source);
+  equal(source.readyState, 2, 'closed from inside the onLine getter');
+  equal((await serverLog(key)).count, 1, 'no reconnection after close()');
+}, nonSpec);
+
+for (const name of ['closed', 'consumer']) {
+  test(`re-entrancy: a setter for "${name}" on Object.prototype that reads the source's getters`, async (ctx) => {
+    const errors = watchErrors(ctx);
+    const touch = toucher();
+    // Stores the value on the object itself, so plain objects keep working.
+    Object.defineProperty(Object.prototype, name, {
+      configurable: true,
+      get() { return undefined; },
+      set(value) {
+        Object.defineProperty(this, name, { value, writable: true, enumerable: true, configurable: true });
+        touch.run();
+      },
+    });
+    ctx.cleanup(() => { delete Object.prototype[name]; });
+    const source = open(ctx, sse({ script: [w('id: 1\ndata: a\n\n'), pause(50), w('data: b\n\n'), HANG] }));
+    touch.source = source;
+    const received = [];
+    if (name === 'closed') {
+      await next(source, 'message');
+      source.close();
+    } else {
+      for await (const event of source) {
+        received.push(event.data);
+        if (received.length === 2) break;
+      }
+    }
+    assertHealthy(touch, errors, source);
+    equal([received, source.readyState], [name === 'closed' ? [] : ['a', 'b'], 2]);
+  }, nonSpec);
+}
+
+test('re-entrancy: a "consumer" setter on Object.prototype that closes the source as the loop starts ends the loop', async (ctx) => {
+  const errors = watchErrors(ctx);
+  const touch = toucher({ close: true });
+  Object.defineProperty(Object.prototype, 'consumer', {
+    configurable: true,
+    get() { return undefined; },
+    set(value) {
+      Object.defineProperty(this, 'consumer', { value, writable: true, enumerable: true, configurable: true });
+      touch.run();
+    },
+  });
+  ctx.cleanup(() => { delete Object.prototype.consumer; });
+  const source = open(ctx, sse({ script: [w('data: a\n\n'), HANG] }));
+  touch.source = source;
+  const loop = (async () => {
+    const received = [];
+    for await (const event of source) received.push(event.data);
+    return received;
+  })();
+  const received = await Promise.race([loop, sleep(2000).then(() => 'timeout')]);
+  assertHealthy(touch, errors, source);
+  assert(received !== 'timeout', 'the loop did not end after close()');
+  equal([received, source.readyState], [[], 2]);
+}, nonSpec);
