@@ -167,14 +167,17 @@ export function defineEventSource(cores) {
   /**
    * The `for await` consumer: the core enqueues into it as into a ReadableStream
    * controller (`enqueue`, `desiredSize`, `close`, `error`), and `next()` hands events
-   * out; `core.pull()` wakes the reader once there is room again.
+   * out; `core.pull()` wakes the reader once there is room again. `next()` may be called
+   * again before its promise settles (the async iterator protocol allows it): the reads
+   * wait in a FIFO and get the events in order.
    */
   class EventQueue {
     #core;
     #items = [];
     #head = 0;
     #highWaterMark;
-    #waiting = null;
+    /** Pending `next()` calls, oldest first; only while `#items` is empty. */
+    #waiting = [];
     #ended = false;
     #failure;
 
@@ -188,11 +191,10 @@ export function defineEventSource(cores) {
     }
 
     enqueue(value) {
-      const waiting = this.#waiting;
-      if (waiting === null) {
+      const waiting = this.#waiting.shift();
+      if (waiting === undefined) {
         this.#items.push(value);
       } else {
-        this.#waiting = null;
         waiting.resolve({ value, done: false });
       }
     }
@@ -206,10 +208,16 @@ export function defineEventSource(cores) {
       this.#ended = true;
       this.#failure = failure;
       const waiting = this.#waiting;
-      this.#waiting = null;
-      if (waiting === null) return;
-      if (failure === undefined) waiting.resolve({ value: undefined, done: true });
-      else waiting.reject(failure);
+      this.#waiting = [];
+      for (const read of waiting) this.#settleEnded(read);
+    }
+
+    /** Settles a read once the queue is empty and ended: the failure once, then done. */
+    #settleEnded(read) {
+      const failure = this.#failure;
+      this.#failure = undefined;
+      if (failure === undefined) read.resolve({ value: undefined, done: true });
+      else read.reject(failure);
     }
 
     next() {
@@ -225,20 +233,20 @@ export function defineEventSource(cores) {
         if (left === this.#highWaterMark - 1 && !this.#ended) this.#core.pull();
         return Promise.resolve({ value, done: false });
       }
-      if (this.#ended) {
-        const failure = this.#failure;
-        this.#failure = undefined;
-        return failure === undefined
-          ? Promise.resolve({ value: undefined, done: true })
-          : Promise.reject(failure);
-      }
-      this.#core.pull();
-      return new Promise((resolve, reject) => { this.#waiting = { resolve, reject }; });
+      return new Promise((resolve, reject) => {
+        if (this.#ended) {
+          this.#settleEnded({ resolve, reject });
+        } else {
+          this.#waiting.push({ resolve, reject });
+          this.#core.pull();
+        }
+      });
     }
 
     return(value) {
       this.#core.close();
       this.#end(undefined);
+      this.#failure = undefined;
       this.#items.length = 0;
       this.#head = 0;
       return Promise.resolve({ value, done: true });

@@ -12,21 +12,25 @@ export interface AuthErrorInfo {
   status: number;
 }
 
-/** Reconnection policy. Defaults reproduce the browser: a constant delay, forever. */
+/**
+ * Reconnection policy. Defaults reproduce the browser: a constant delay, forever.
+ * Numbers are converted like WebIDL's (numeric strings work, integers truncate toward
+ * zero; NaN, ±Infinity and out-of-range values throw a TypeError).
+ */
 export interface ReconnectOptions {
-  /** Delay before the first reconnection, until the server sends `retry:`. Default 3000 ms. */
+  /** Delay before the first reconnection, until the server sends `retry:`. Integer ms ≥ 0. Default 3000 ms. */
   initialDelay?: number;
-  /** Upper bound of the backoff. Default 30000 ms (used only when `multiplier > 1`). */
+  /** Upper bound of the backoff. Integer ms ≥ 0. Default 30000 ms (used only when `multiplier > 1`). */
   maxDelay?: number;
-  /** Backoff growth per consecutive failure. Default 1 (constant). */
+  /** Backoff growth per consecutive failure, ≥ 0 (≤ 1 is constant). Default 1. */
   multiplier?: number;
   /** Random spread of each delay, as a ratio in [0, 1]. Default 0. */
   jitter?: number;
-  /** Give up after this many consecutive failed reconnections. Default: never. */
+  /** Give up after this many consecutive failed reconnections (integer ≥ 0). Default `Infinity` (never). */
   maxRetries?: number;
-  /** HTTP statuses that reconnect (honouring `Retry-After`) instead of failing. Default none. */
-  retryOnStatus?: number[];
-  /** Cap for a `Retry-After` delay. Default 60000 ms. */
+  /** HTTP statuses (100–599) that reconnect (honouring `Retry-After`) instead of failing. Default none. */
+  retryOnStatus?: Iterable<number>;
+  /** Cap for a `Retry-After` delay. Integer ms ≥ 0. Default 60000 ms. */
   retryAfterCap?: number;
 }
 
@@ -79,24 +83,29 @@ export interface EventSourceOptions extends EventSourceInit {
   finite?: boolean;
   /** Called on 401/403; when it resolves the source reconnects at once, keeping Last-Event-ID. */
   onAuthError?: (info: AuthErrorInfo) => void | Promise<void>;
-  /** No bytes (not even a comment) for this many ms counts as a dropped connection. */
+  /** No bytes (not even a comment) for this many ms counts as a dropped connection. Integer ms; `0` (or below 1) is off. */
   inactivityTimeout?: number;
   /** While `navigator.onLine` is false, wait for `online` before reconnecting. Default true. */
   waitForOnline?: boolean;
-  /** Largest buffered event (line + data) in bytes before the source fails. Default 16 MiB. */
+  /** Largest buffered event (line + data) in bytes (integer ≥ 1) before the source fails. Default 16 MiB. */
   maxEventSize?: number;
-  /** Events the iterator/stream queue holds before reading pauses. */
+  /** Events (integer ≥ 1) the iterator/stream queue holds before reading pauses. Default 64. */
   highWaterMark?: number;
 }
 
-/** Options for {@link EventSource.fromReadableStream}. */
+/**
+ * Options for {@link EventSource.fromReadableStream}: the only members read (the
+ * constructor's other options concern requests and reconnections and are ignored).
+ */
 export interface FromReadableStreamOptions {
-  /** Largest buffered event (line + data) in bytes before the source fails. */
+  /** Largest buffered event (line + data) in bytes (integer ≥ 1) before the source fails. */
   maxEventSize?: number;
-  /** Events the iterator/stream queue holds before reading pauses. */
+  /** Events (integer ≥ 1) the iterator/stream queue holds before reading pauses. */
   highWaterMark?: number;
   /** The initial last event ID. */
   lastEventId?: string;
+  /** Closes the source when aborted (an already-aborted signal closes it at once, unread). */
+  signal?: AbortSignal;
 }
 
 /** Where a connection failed, as reported on `error` events (non-standard). */

@@ -727,6 +727,161 @@ test('close() removes the listeners it added (abort on the signal, online on the
   assert(onGlobal.removed.some(([type, listener]) => type === 'online' && listener === online[0][1]), 'online listener removed');
 }, nonSpec);
 
+// --- Beyond the native API: numeric options, converted like WebIDL -----------------------
+
+/** The TypeError message of `init`, or null when the constructor accepts it. */
+function constructError(ctx, init) {
+  try {
+    open(ctx, sse({ script: [HANG] }), init).close();
+    return null;
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw new Error(`not a TypeError for ${String(Object.keys(init))}: ${error}`);
+    return error.message;
+  }
+}
+
+test('numeric options: ToNumber like WebIDL (numeric strings, valueOf), fractions truncated toward zero', async (ctx) => {
+  const ms = (value) => open(ctx, sse({ script: [HANG] }), { reconnect: { initialDelay: value } }).reconnectionTime;
+  equal([ms('1234'), ms(' 42 '), ms({ valueOf: () => 50.9 }), ms(7.99), ms(-0.5), ms(null), ms(true), ms('')],
+    [1234, 42, 50, 7, 0, 0, 1, 0], 'reconnect.initialDelay via the reconnectionTime getter');
+  const accepted = [
+    { inactivityTimeout: '250' }, { inactivityTimeout: { valueOf: () => 250 } }, { inactivityTimeout: 0 },
+    { maxEventSize: '100' }, { maxEventSize: 1 }, { maxEventSize: 2 ** 53 - 1 },
+    { highWaterMark: '8' }, { highWaterMark: 1.9 }, { highWaterMark: 2 ** 32 - 1 },
+    { reconnect: { maxDelay: '1000', retryAfterCap: { valueOf: () => 10 }, multiplier: '2.5', jitter: '0.5' } },
+    { reconnect: { multiplier: 0, jitter: 1 } },
+    { reconnect: { maxRetries: Infinity } }, { reconnect: { maxRetries: 'Infinity' } }, { reconnect: { maxRetries: '3' } },
+    { reconnect: { maxRetries: 2.9 } }, { reconnect: { maxRetries: 2 ** 32 - 1 } },
+    { reconnect: { retryOnStatus: ['503', 429.9, { valueOf: () => 502 }] } }, { reconnect: { retryOnStatus: new Set([503]) } },
+    { reconnect: { retryOnStatus: [100, 599] } }, { reconnect: null },
+  ];
+  for (const init of accepted) equal(constructError(ctx, init), null, JSON.stringify(init));
+}, nonSpec);
+
+test('numeric options: NaN, ±Infinity, out of range, Symbol and BigInt throw the platform\'s TypeError', async (ctx) => {
+  const prefix = "Failed to construct 'EventSource': Failed to read the 'inactivityTimeout' property from 'EventSourceInit': ";
+  const messages = [
+    [{ inactivityTimeout: Number.NaN }, `${prefix}Value is not of type 'unsigned long long'.`],
+    [{ inactivityTimeout: 'ten' }, `${prefix}Value is not of type 'unsigned long long'.`],
+    [{ inactivityTimeout: {} }, `${prefix}Value is not of type 'unsigned long long'.`],
+    [{ inactivityTimeout: Infinity }, `${prefix}Value is infinite and not of type 'unsigned long long'.`],
+    [{ inactivityTimeout: -Infinity }, `${prefix}Value is infinite and not of type 'unsigned long long'.`],
+    [{ inactivityTimeout: -1 }, `${prefix}Value is outside the 'unsigned long long' value range.`],
+    [{ inactivityTimeout: 2 ** 53 }, `${prefix}Value is outside the 'unsigned long long' value range.`],
+  ];
+  for (const [init, message] of messages) equal(constructError(ctx, init), message, String(init.inactivityTimeout));
+  // ToNumber's own TypeError.
+  assert(/Symbol/.test(constructError(ctx, { inactivityTimeout: Symbol('x') })), 'a Symbol');
+  assert(/BigInt/.test(constructError(ctx, { inactivityTimeout: 10n })), 'a BigInt');
+  equal(constructError(ctx, { highWaterMark: 0 }),
+    "Failed to construct 'EventSource': Failed to read the 'highWaterMark' property from 'EventSourceInit': The value must be at least 1.");
+  const rejected = [
+    { maxEventSize: 0 }, { maxEventSize: 0.5 }, { maxEventSize: Number.NaN }, { maxEventSize: Infinity },
+    { highWaterMark: 0 }, { highWaterMark: 0.5 }, { highWaterMark: 2 ** 32 }, { highWaterMark: -1 }, { highWaterMark: '' },
+    { reconnect: { initialDelay: -1 } }, { reconnect: { initialDelay: Infinity } }, { reconnect: { maxDelay: Number.NaN } },
+    { reconnect: { retryAfterCap: -5 } }, { reconnect: { retryAfterCap: Infinity } },
+    { reconnect: { multiplier: -1 } }, { reconnect: { multiplier: Infinity } }, { reconnect: { multiplier: Number.NaN } },
+    { reconnect: { jitter: 1.5 } }, { reconnect: { jitter: -0.1 } }, { reconnect: { jitter: Number.NaN } },
+    { reconnect: { maxRetries: -1 } }, { reconnect: { maxRetries: Number.NaN } }, { reconnect: { maxRetries: -Infinity } },
+    { reconnect: { maxRetries: 2 ** 32 } },
+    { reconnect: { retryOnStatus: '503' } }, { reconnect: { retryOnStatus: 503 } }, { reconnect: { retryOnStatus: { 0: 503, length: 1 } } },
+    { reconnect: { retryOnStatus: [99] } }, { reconnect: { retryOnStatus: [600] } }, { reconnect: { retryOnStatus: [Number.NaN] } },
+    { reconnect: 5 },
+  ];
+  for (const init of rejected) assert(constructError(ctx, init) !== null, `no TypeError for ${JSON.stringify(init)} (${String(Object.values(init))})`);
+  equal(constructError(ctx, { reconnect: { jitter: Number.NaN } }),
+    "Failed to construct 'EventSource': Failed to read the 'reconnect' property from 'EventSourceInit': Failed to read the 'jitter' property from 'ReconnectOptions': The provided double value is non-finite.");
+  // A valueOf that throws propagates as it is.
+  const mine = new Error('mine');
+  await throws(() => new ctx.EventSource(sse({ script: [HANG] }), { maxEventSize: { valueOf() { throw mine; } } }),
+    (e) => assert(e === mine, `${e}`));
+}, nonSpec);
+
+test('inactivityTimeout: 0.5 truncates to 0, which is off (the stream is not aborted); "300" is 300 ms', async (ctx) => {
+  const key = newKey('halfms');
+  const source = open(ctx, sse({ key, script: [w('retry: 30\ndata: a\n\n'), HANG] }), { inactivityTimeout: 0.5 });
+  const errors = errorsOf(source);
+  await next(source, 'message');
+  await sleep(300);
+  equal([errors.length, source.readyState], [0, 1], 'no timeout, still OPEN');
+  equal((await serverLog(key)).count, 1);
+
+  for (const inactivityTimeout of ['300', { valueOf: () => 300.7 }]) {
+    const timed = open(ctx, sse({ script: [w('retry: 5000\ndata: a\n\n'), HANG] }), { inactivityTimeout });
+    const timedErrors = errorsOf(timed);
+    await next(timed, 'message');
+    const t = performance.now();
+    await until(() => timedErrors.length > 0, { what: 'the timeout' });
+    const after = performance.now() - t;
+    equal(timedErrors[0].phase, 'timeout');
+    assert(after >= 200 && after < 1500, `timed out ${after} ms after the message`);
+    timed.close();
+  }
+}, nonSpec);
+
+test('numeric options reach their own setting: maxEventSize "100", maxRetries "0", retryAfterCap caps Retry-After', async (ctx) => {
+  const big = ctx.EventSource.fromReadableStream(streamOf([`data: small\n\ndata: ${'x'.repeat(300)}\n\n`]), { maxEventSize: '100' });
+  ctx.cleanup(() => big.close());
+  const seen = record(big);
+  const bigErrors = errorsOf(big);
+  await until(() => big.readyState === 2, { what: 'CLOSED' });
+  equal(data(seen), ['small']);
+  equal(bigErrors[0].phase, 'parse-limit');
+
+  const key = newKey('maxretries0');
+  const once = open(ctx, sse({ key, script: [w('retry: 30\ndata: a\n\n'), END] }), { reconnect: { maxRetries: '0' } });
+  const onceErrors = errorsOf(once);
+  await until(() => once.readyState === 2, { what: 'CLOSED' });
+  equal(onceErrors.map((e) => e.willRetry), [false]);
+
+  const capped = open(ctx, sse({ status: 503, headers: ['Retry-After:2'] }), {
+    reconnect: { retryOnStatus: ['503'], retryAfterCap: { valueOf: () => 100.9 }, initialDelay: 3000 },
+  });
+  const cappedErrors = errorsOf(capped);
+  await until(() => cappedErrors.length > 0, { what: 'the 503' });
+  equal([cappedErrors[0].status, cappedErrors[0].willRetry, cappedErrors[0].delay], [503, true, 100]);
+}, nonSpec);
+
+test('the init dictionary is read in lexicographic order, each member converted before the next is read', async (ctx) => {
+  const log = [];
+  const init = {};
+  const values = {
+    highWaterMark: 8, inactivityTimeout: 1000, maxEventSize: 1000, lastEventId: 'x', withCredentials: false,
+    waitForOnline: true, finite: false, keepalive: false, method: 'GET', mode: 'cors', redirect: 'follow',
+    referrer: '', referrerPolicy: 'no-referrer', integrity: '', credentials: 'same-origin', body: null,
+    headers: {}, fetch: (r) => fetch(r), onAuthError: () => {}, signal: new AbortController().signal,
+    reconnect: { initialDelay: 100, jitter: 0, maxDelay: 1000, maxRetries: 1, multiplier: 1, retryAfterCap: 10, retryOnStatus: [] },
+  };
+  const numeric = new Set(['highWaterMark', 'inactivityTimeout', 'maxEventSize', 'initialDelay', 'maxDelay', 'maxRetries', 'multiplier', 'jitter', 'retryAfterCap']);
+  const watch = (target, source) => {
+    for (const [name, value] of Object.entries(source)) {
+      Object.defineProperty(target, name, {
+        enumerable: true,
+        get() {
+          log.push(name);
+          if (numeric.has(name)) return { valueOf() { log.push(`${name}.valueOf`); return value; } };
+          if (name === 'reconnect') return watch({}, value);
+          return value;
+        },
+      });
+    }
+    return target;
+  };
+  open(ctx, sse({ script: [HANG] }), watch(init, values));
+  const expected = [];
+  for (const name of Object.keys(values).sort()) {
+    expected.push(name);
+    if (numeric.has(name)) expected.push(`${name}.valueOf`);
+    if (name === 'reconnect') {
+      for (const inner of Object.keys(values.reconnect).sort()) {
+        expected.push(inner);
+        if (numeric.has(inner)) expected.push(`${inner}.valueOf`);
+      }
+    }
+  }
+  equal(log, expected);
+}, nonSpec);
+
 // --- Beyond the native API: reconnection policy -------------------------------------------
 
 test('reconnect: backoff delays grow with the multiplier (measured by the server)', async (ctx) => {
@@ -986,6 +1141,116 @@ test('fromReadableStream + for await: the source is pulled only as the queue nee
   equal([source.readyState, cancelled], [2, true]);
 }, { ...nonSpec, notNative: 'not shipped in Chromium yet' });
 
+test('for await: next() called again before the first settles: the reads are queued and get the events in order', async (ctx) => {
+  const source = open(ctx, sse({ script: [pause(100), w('data: a\n\n'), pause(50), w('data: b\n\ndata: c\n\n'), HANG] }));
+  const iterator = source[Symbol.asyncIterator]();
+  const reads = [iterator.next(), iterator.next(), iterator.next()];
+  const settled = await Promise.race([Promise.all(reads), sleep(3000).then(() => 'timeout')]);
+  assert(settled !== 'timeout', 'a queued next() never settled');
+  equal(settled.map((r) => [r.value.data, r.done]), [['a', false], ['b', false], ['c', false]]);
+  await iterator.return();
+}, nonSpec);
+
+test('for await: queued next() calls all settle on close() and return() (done), and on a failure (the first rejects, the rest are done)', async (ctx) => {
+  const race = (promises) => Promise.race([Promise.allSettled(promises), sleep(3000).then(() => 'timeout')]);
+  const outcome = (r) => (r.status === 'fulfilled' ? ['done', r.value.done] : ['rejected', r.reason?.phase]);
+
+  const closed = open(ctx, sse({ script: [HANG] }));
+  const closedIterator = closed[Symbol.asyncIterator]();
+  const onClose = [closedIterator.next(), closedIterator.next()];
+  await sleep(50);
+  closed.close();
+  const afterClose = await race(onClose);
+  assert(afterClose !== 'timeout', 'close(): a queued next() never settled');
+  equal(afterClose.map(outcome), [['done', true], ['done', true]]);
+
+  const returned = open(ctx, sse({ script: [HANG] }));
+  const returnedIterator = returned[Symbol.asyncIterator]();
+  const onReturn = [returnedIterator.next(), returnedIterator.next()];
+  await sleep(50);
+  equal(await returnedIterator.return('r'), { value: 'r', done: true });
+  const afterReturn = await race(onReturn);
+  assert(afterReturn !== 'timeout', 'return(): a queued next() never settled');
+  equal(afterReturn.map(outcome), [['done', true], ['done', true]]);
+  equal(returned.readyState, 2);
+
+  const failing = open(ctx, sse({ status: 404 }));
+  const failingIterator = failing[Symbol.asyncIterator]();
+  const afterFailure = await race([failingIterator.next(), failingIterator.next(), failingIterator.next()]);
+  assert(afterFailure !== 'timeout', 'failure: a queued next() never settled');
+  equal(afterFailure.map(outcome), [['rejected', 'response'], ['done', true], ['done', true]]);
+  equal(await failingIterator.next(), { done: true }, 'later calls are done');
+}, nonSpec);
+
+// --- Beyond the native API: fromReadableStream options --------------------------------------
+
+test('fromReadableStream: reads only highWaterMark, lastEventId, maxEventSize and signal; ignores the others', async (ctx) => {
+  const read = [];
+  const options = {};
+  const values = {
+    body: new ReadableStream(), headers: 5, method: 'POST', reconnect: 'x', inactivityTimeout: -1, fetch: 1,
+    withCredentials: true, credentials: 'bogus', onAuthError: 2, finite: true,
+    highWaterMark: 4, lastEventId: 'seed', maxEventSize: 1000, signal: new AbortController().signal,
+  };
+  for (const [name, value] of Object.entries(values)) {
+    Object.defineProperty(options, name, { enumerable: true, get() { read.push(name); return value; } });
+  }
+  const source = ctx.EventSource.fromReadableStream(streamOf(['data: a\n\n']), options);
+  ctx.cleanup(() => source.close());
+  equal(read, ['highWaterMark', 'lastEventId', 'maxEventSize', 'signal'], 'members read, in order');
+  equal([source.lastEventId, source.withCredentials], ['seed', false]);
+  const event = await next(source, 'message');
+  equal([event.data, event.lastEventId], ['a', 'seed']);
+}, { ...nonSpec, notNative: 'not shipped in Chromium yet' });
+
+test('fromReadableStream: the options that apply are checked, with the method\'s TypeError', async (ctx) => {
+  const prefix = "Failed to execute 'fromReadableStream' on 'EventSource': ";
+  const cases = [
+    [{ highWaterMark: 0 }, `${prefix}Failed to read the 'highWaterMark' property from 'FromReadableStreamOptions': The value must be at least 1.`],
+    [{ maxEventSize: -1 }, `${prefix}Failed to read the 'maxEventSize' property from 'FromReadableStreamOptions': Value is outside the 'unsigned long long' value range.`],
+    [{ signal: {} }, `${prefix}Failed to read the 'signal' property from 'FromReadableStreamOptions': Failed to convert value to 'AbortSignal'.`],
+    [5, `${prefix}The provided value is not of type 'FromReadableStreamOptions'.`],
+  ];
+  for (const [options, message] of cases) {
+    await throws(() => ctx.EventSource.fromReadableStream(streamOf([]), options),
+      (e) => equal([e instanceof TypeError, e.message], [true, message]), `no exception for ${JSON.stringify(options)}`);
+  }
+}, { ...nonSpec, notNative: 'not shipped in Chromium yet' });
+
+test('fromReadableStream: signal closes the source when aborted (no error event, the input is cancelled)', async (ctx) => {
+  let controller;
+  let cancelled = false;
+  const input = new ReadableStream({
+    start(c) { controller = c; },
+    cancel() { cancelled = true; },
+  });
+  const abort = new AbortController();
+  const source = ctx.EventSource.fromReadableStream(input, { signal: abort.signal });
+  ctx.cleanup(() => source.close());
+  const seen = record(source);
+  controller.enqueue(new TextEncoder().encode('data: a\n\n'));
+  await until(() => data(seen).length === 1, { what: 'the first message' });
+  abort.abort();
+  equal(source.readyState, 2, 'closed synchronously by abort()');
+  try { controller.enqueue(new TextEncoder().encode('data: b\n\n')); } catch { /* cancelled already */ }
+  await sleep(100);
+  equal(types(seen), ['open', 'message'], 'no error event, nothing after the abort');
+  equal(cancelled, true, 'the input stream was cancelled');
+}, { ...nonSpec, notNative: 'not shipped in Chromium yet' });
+
+test('fromReadableStream: an already-aborted signal closes the source at once, without reading the input', async (ctx) => {
+  let pulls = 0;
+  const input = new ReadableStream({
+    pull(c) { pulls += 1; c.enqueue(new TextEncoder().encode('data: a\n\n')); },
+  }, { highWaterMark: 0 });
+  const source = ctx.EventSource.fromReadableStream(input, { signal: AbortSignal.abort() });
+  ctx.cleanup(() => source.close());
+  equal(source.readyState, 2, 'CLOSED at once');
+  const seen = record(source);
+  await sleep(150);
+  equal([seen.length, pulls], [0, 0], 'no event, nothing read');
+}, { ...nonSpec, notNative: 'not shipped in Chromium yet' });
+
 // --- Polyfill entry ----------------------------------------------------------------------
 
 test('the polyfill entry installs the class as globalThis.EventSource', async () => {
@@ -999,3 +1264,190 @@ test('the polyfill entry installs the class as globalThis.EventSource', async ()
     globalThis.EventSource = native;
   }
 }, { nonSpec: true });
+
+// --- Re-entrancy: page code that wraps globals and touches the source from inside ---------
+// (zone.js and many monitoring scripts wrap setTimeout, addEventListener and friends.)
+// Each wrapper reads the source's getters or closes it while the source is inside the
+// wrapped call; nothing may throw, and the source must keep working.
+
+/** Uncaught errors and unhandled rejections while the test runs. */
+function watchErrors(ctx) {
+  const errors = [];
+  const onError = (event) => errors.push(`error: ${event.message ?? event.error}`);
+  const onRejection = (event) => errors.push(`unhandled rejection: ${event.reason}`);
+  self.addEventListener('error', onError);
+  self.addEventListener('unhandledrejection', onRejection);
+  ctx.cleanup(() => {
+    self.removeEventListener('error', onError);
+    self.removeEventListener('unhandledrejection', onRejection);
+  });
+  return errors;
+}
+
+/**
+ * What a wrapper does to the source: reads `readyState` and `lastEventId` (and calls
+ * `close()` when `close` is set), recording values or the exceptions thrown.
+ */
+function toucher({ close = false } = {}) {
+  const touch = { source: null, seen: [], failures: [], close };
+  touch.run = () => {
+    const { source } = touch;
+    if (source === null) return;
+    try {
+      touch.seen.push([source.readyState, source.lastEventId]);
+      if (touch.close && source.readyState !== 2) source.close();
+    } catch (error) {
+      touch.failures.push(String(error));
+    }
+  };
+  return touch;
+}
+
+/** Asserts that nothing threw and that the getters still work. */
+function assertHealthy(touch, errors, source) {
+  equal(touch.failures, [], 'exceptions inside the wrapper');
+  equal(errors, [], 'uncaught errors');
+  assert(touch.seen.length > 0, 'the wrapper never touched the source');
+  equal([typeof source.readyState, typeof source.lastEventId, typeof source.reconnectionTime],
+    ['number', 'string', 'number'], 'getters afterwards');
+}
+
+for (const close of [false, true]) {
+  test(`re-entrancy: a wrapped setTimeout that ${close ? 'closes the source' : 'reads its getters'} while it schedules a reconnection`, async (ctx) => {
+    const errors = watchErrors(ctx);
+    const touch = toucher({ close });
+    const original = globalThis.setTimeout;
+    // The source's reconnection timer: the `retry:` below.
+    globalThis.setTimeout = function setTimeout(handler, ms, ...rest) {
+      if (ms === 123) touch.run();
+      return original.call(this, handler, ms, ...rest);
+    };
+    ctx.cleanup(() => { globalThis.setTimeout = original; });
+    const key = newKey('reentrytimer');
+    const source = open(ctx, sse({ key, scripts: [[w('retry: 123\nid: 1\ndata: a\n\n'), END], [w('data: b\n\n'), HANG]] }));
+    touch.source = source;
+    const seen = record(source);
+    await until(() => touch.seen.length + touch.failures.length > 0, { what: 'the reconnection timer' });
+    if (close) await sleep(400);
+    else await until(() => data(seen).length === 2 || touch.failures.length > 0, { what: 'the message after the reconnection' });
+    assertHealthy(touch, errors, source);
+    if (close) {
+      equal(source.readyState, 2, 'closed from inside setTimeout');
+      equal((await serverLog(key)).count, 1, 'no reconnection after close()');
+    } else {
+      equal(data(seen), ['a', 'b']);
+      equal(source.lastEventId, '1');
+    }
+  }, nonSpec);
+
+  test(`re-entrancy: a wrapped addEventListener that ${close ? 'closes the source' : 'reads its getters'} while it waits for online`, async (ctx) => {
+    const errors = watchErrors(ctx);
+    const touch = toucher({ close });
+    const original = EventTarget.prototype.addEventListener;
+    EventTarget.prototype.addEventListener = function addEventListener(type, ...rest) {
+      if (type === 'online') touch.run();
+      return original.call(this, type, ...rest);
+    };
+    ctx.cleanup(() => { EventTarget.prototype.addEventListener = original; });
+    const online = { current: false };
+    ctx.cleanup(stubOnLine(online));
+    const key = newKey('reentryonline');
+    const source = open(ctx, sse({ key, scripts: [[w('retry: 30\nid: 1\ndata: a\n\n'), END], [w('data: b\n\n'), HANG]] }));
+    touch.source = source;
+    const seen = record(source);
+    await until(() => touch.seen.length + touch.failures.length > 0, { what: 'the online listener' });
+    online.current = true;
+    self.dispatchEvent(new Event('online'));
+    if (close) await sleep(300);
+    else await until(() => data(seen).length === 2 || touch.failures.length > 0, { what: 'the message after online' });
+    assertHealthy(touch, errors, source);
+    if (close) {
+      equal(source.readyState, 2, 'closed from inside addEventListener');
+      equal((await serverLog(key)).count, 1, 'no reconnection after close()');
+    } else {
+      equal(data(seen), ['a', 'b']);
+    }
+  }, nonSpec);
+}
+
+test('re-entrancy: a navigator.onLine getter that reads the getters, then closes the source once the reconnection is due', async (ctx) => {
+  const errors = watchErrors(ctx);
+  const touch = toucher();
+  // The source reads onLine when its reconnection is due (after the `retry:` wait
+  // below) to decide whether to wait for `online`; the getter closes it then.
+  let due = false;
+  Object.defineProperty(self.navigator, 'onLine', {
+    configurable: true,
+    get() {
+      touch.close = due;
+      touch.run();
+      return true;
+    },
+  });
+  ctx.cleanup(() => { delete self.navigator.onLine; });
+  const key = newKey('reentrynavigator');
+  const source = open(ctx, sse({ key, scripts: [[w('retry: 200\ndata: a\n\n'), END], [w('data: b\n\n'), HANG]] }));
+  touch.source = source;
+  source.addEventListener('error', () => { setTimeout(() => { due = true; }, 50); });
+  await next(source, 'error');
+  await sleep(600);
+  assertHealthy(touch, errors, source);
+  equal(source.readyState, 2, 'closed from inside the onLine getter');
+  equal((await serverLog(key)).count, 1, 'no reconnection after close()');
+}, nonSpec);
+
+for (const name of ['closed', 'consumer']) {
+  test(`re-entrancy: a setter for "${name}" on Object.prototype that reads the source's getters`, async (ctx) => {
+    const errors = watchErrors(ctx);
+    const touch = toucher();
+    // Stores the value on the object itself, so plain objects keep working.
+    Object.defineProperty(Object.prototype, name, {
+      configurable: true,
+      get() { return undefined; },
+      set(value) {
+        Object.defineProperty(this, name, { value, writable: true, enumerable: true, configurable: true });
+        touch.run();
+      },
+    });
+    ctx.cleanup(() => { delete Object.prototype[name]; });
+    const source = open(ctx, sse({ script: [w('id: 1\ndata: a\n\n'), pause(50), w('data: b\n\n'), HANG] }));
+    touch.source = source;
+    const received = [];
+    if (name === 'closed') {
+      await next(source, 'message');
+      source.close();
+    } else {
+      for await (const event of source) {
+        received.push(event.data);
+        if (received.length === 2) break;
+      }
+    }
+    assertHealthy(touch, errors, source);
+    equal([received, source.readyState], [name === 'closed' ? [] : ['a', 'b'], 2]);
+  }, nonSpec);
+}
+
+test('re-entrancy: a "consumer" setter on Object.prototype that closes the source as the loop starts ends the loop', async (ctx) => {
+  const errors = watchErrors(ctx);
+  const touch = toucher({ close: true });
+  Object.defineProperty(Object.prototype, 'consumer', {
+    configurable: true,
+    get() { return undefined; },
+    set(value) {
+      Object.defineProperty(this, 'consumer', { value, writable: true, enumerable: true, configurable: true });
+      touch.run();
+    },
+  });
+  ctx.cleanup(() => { delete Object.prototype.consumer; });
+  const source = open(ctx, sse({ script: [w('data: a\n\n'), HANG] }));
+  touch.source = source;
+  const loop = (async () => {
+    const received = [];
+    for await (const event of source) received.push(event.data);
+    return received;
+  })();
+  const received = await Promise.race([loop, sleep(2000).then(() => 'timeout')]);
+  assertHealthy(touch, errors, source);
+  assert(received !== 'timeout', 'the loop did not end after close()');
+  equal([received, source.readyState], [[], 2]);
+}, nonSpec);

@@ -53,3 +53,8 @@ const fromStream = EventSource.fromReadableStream(new ReadableStream<Uint8Array>
 fromStream.reset();
 const id: string = fromStream.lastEventId;
 void id;
+EventSource.fromReadableStream(new ReadableStream<Uint8Array>(), {
+  highWaterMark: 8, lastEventId: '42', maxEventSize: 1 << 20, signal: AbortSignal.timeout(1000),
+});
+// @ts-expect-error request options do not apply to a stream source
+EventSource.fromReadableStream(new ReadableStream<Uint8Array>(), { headers: { a: 'b' } });
