@@ -471,7 +471,6 @@ impl Options {
     /// `highWaterMark`, `lastEventId`, `maxEventSize` and `signal` (in that order,
     /// converted as for the constructor). The other members are not read at all: they
     /// only concern requests and reconnections, which a stream source never makes.
-    #[expect(dead_code, reason = "until EventSourceCore::from_stream calls it")]
     pub fn read_for_stream(init: &JsValue) -> Result<Options, JsValue> {
         let mut options = Options::new();
         STREAM_INIT.check(init)?;

@@ -113,7 +113,7 @@ impl EventSourceCore {
         options: JsValue,
     ) -> Result<EventSourceCore, JsValue> {
         super::install_panic_hook();
-        let options = Options::read(&options)?;
+        let options = Options::read_for_stream(&options)?;
         let source = new_source(
             shell,
             STREAM_URL.to_owned(),

@@ -1303,11 +1303,15 @@ function toucher({ close = false } = {}) {
   return touch;
 }
 
-/** Asserts that nothing threw and that the getters still work. */
-function assertHealthy(touch, errors, source) {
+/**
+ * Asserts that nothing threw and that the getters still work; `touched`: whether the
+ * wrapper must have run (false: it must not have).
+ */
+function assertHealthy(touch, errors, source, { touched = true } = {}) {
   equal(touch.failures, [], 'exceptions inside the wrapper');
   equal(errors, [], 'uncaught errors');
-  assert(touch.seen.length > 0, 'the wrapper never touched the source');
+  if (touched) assert(touch.seen.length > 0, 'the wrapper never touched the source');
+  else equal(touch.seen, [], 'a page setter ran on an internal object of the source');
   equal([typeof source.readyState, typeof source.lastEventId, typeof source.reconnectionTime],
     ['number', 'string', 'number'], 'getters afterwards');
 }
@@ -1397,7 +1401,7 @@ test('re-entrancy: a navigator.onLine getter that reads the getters, then closes
 }, nonSpec);
 
 for (const name of ['closed', 'consumer']) {
-  test(`re-entrancy: a setter for "${name}" on Object.prototype that reads the source's getters`, async (ctx) => {
+  test(`re-entrancy: a setter for "${name}" on Object.prototype (that would read the source's getters) never runs for the source's own objects`, async (ctx) => {
     const errors = watchErrors(ctx);
     const touch = toucher();
     // Stores the value on the object itself, so plain objects keep working.
@@ -1422,32 +1426,8 @@ for (const name of ['closed', 'consumer']) {
         if (received.length === 2) break;
       }
     }
-    assertHealthy(touch, errors, source);
+    assertHealthy(touch, errors, source, { touched: false });
     equal([received, source.readyState], [name === 'closed' ? [] : ['a', 'b'], 2]);
   }, nonSpec);
 }
 
-test('re-entrancy: a "consumer" setter on Object.prototype that closes the source as the loop starts ends the loop', async (ctx) => {
-  const errors = watchErrors(ctx);
-  const touch = toucher({ close: true });
-  Object.defineProperty(Object.prototype, 'consumer', {
-    configurable: true,
-    get() { return undefined; },
-    set(value) {
-      Object.defineProperty(this, 'consumer', { value, writable: true, enumerable: true, configurable: true });
-      touch.run();
-    },
-  });
-  ctx.cleanup(() => { delete Object.prototype.consumer; });
-  const source = open(ctx, sse({ script: [w('data: a\n\n'), HANG] }));
-  touch.source = source;
-  const loop = (async () => {
-    const received = [];
-    for await (const event of source) received.push(event.data);
-    return received;
-  })();
-  const received = await Promise.race([loop, sleep(2000).then(() => 'timeout')]);
-  assertHealthy(touch, errors, source);
-  assert(received !== 'timeout', 'the loop did not end after close()');
-  equal([received, source.readyState], [[], 2]);
-}, nonSpec);
