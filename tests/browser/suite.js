@@ -7,6 +7,7 @@ import {
   sleep, record, until, next, assert, equal, throws, streamOf, errorsOf, stubOnLine,
   meteredFetch,
 } from './helpers.js';
+import { tests as storms } from './storms.js';
 
 export const tests = [];
 /**
@@ -945,3 +946,7 @@ test('the polyfill entry installs the class as globalThis.EventSource', async ()
     globalThis.EventSource = native;
   }
 }, { nonSpec: true });
+
+// --- Reconnection storms (tests/browser/storms.js) ---------------------------------------
+
+tests.push(...storms);
