@@ -29,6 +29,17 @@ async function within(key, ms) {
 }
 
 const gaps = (requests) => requests.slice(1).map((r, i) => Math.round(r.t - requests[i].t));
+
+/** The most requests that reached the server within any one second. */
+function maxPerSecond(requests) {
+  let first = 0;
+  let most = 0;
+  requests.forEach((r, i) => {
+    while (requests[first].t <= r.t - 1000) first += 1;
+    most = Math.max(most, i + 1 - first);
+  });
+  return most;
+}
 const rate = (requests) =>
   `${requests.length} requests in ${WINDOW_MS} ms (${Math.round((requests.length * 1000) / WINDOW_MS)}/s), gaps ${gaps(requests).slice(0, 12)}`;
 
@@ -61,10 +72,10 @@ test('storm: retry: 0 and an immediate end stay within 10 requests/s (default op
   await sleep(WINDOW_MS);
   source.close();
   const requests = await within(key, WINDOW_MS);
-  // Attempts start >= 100 ms apart: 20 in 2 s (21 if the first request was slowest to
-  // arrive).
+  // Attempts start >= 100 ms apart: 20 in 2 s, 10 in any second (one more may slip in
+  // when a request is slower to reach the server than the next one).
   assert(requests.length <= 21, rate(requests));
-  assert(Math.min(...gaps(requests)) >= 80, rate(requests));
+  assert(maxPerSecond(requests) <= 11, `${maxPerSecond(requests)} in one second: ${rate(requests)}`);
   // retry: 0 is still honoured: the default 3000 ms would give 1 request.
   assert(requests.length >= 8, `retry: 0 not honoured: ${rate(requests)}`);
 }, { notNative: 'Chromium reconnects at once after retry: 0 (measured 312 requests/s); the spec lets a UA wait longer' });
