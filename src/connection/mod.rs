@@ -10,8 +10,10 @@
 //! source: `Date.now()`, or better `performance.timeOrigin + performance.now()`
 //! (the same scale, but monotonic). It dates a `Retry-After` HTTP-date, spaces
 //! attempts ([`MIN_ATTEMPT_INTERVAL_MS`]) and times a connection's health
-//! ([`HEALTHY_AFTER_MS`]). A clock that jumps never makes a delay longer than
-//! it would be otherwise by more than [`MIN_ATTEMPT_INTERVAL_MS`].
+//! ([`HEALTHY_AFTER_MS`]). If the clock jumps, the spacing waits at most
+//! [`MIN_ATTEMPT_INTERVAL_MS`] (backwards) or nothing (forwards), a forward
+//! jump may count one connection as healthy early, and an HTTP-date
+//! `Retry-After` is off by the jump (capped as usual).
 //!
 //! # Glue contract
 //!
