@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs every cargo-fuzz target of the parser for a bounded time.
+# Runs every cargo-fuzz target (parser, connection state machine, response
+# headers) for a bounded time.
 #
 #   scripts/fuzz.sh                       # each target for 30 s
 #   FUZZ_SECONDS=600 scripts/fuzz.sh      # longer runs
 #   FUZZ_SECONDS=3600 scripts/fuzz.sh parse_chunked   # one target
+#   scripts/fuzz.sh connection headers    # the connection's inputs only
 #
 # Installs cargo-fuzz if it is missing. cargo-fuzz wants a nightly toolchain:
 # it uses nightly when rustup has it (or can install it), and otherwise the
@@ -19,7 +21,7 @@ seconds="${FUZZ_SECONDS:-30}"
 if [ "$#" -gt 0 ]; then
   targets=("$@")
 else
-  targets=(parse parse_chunked)
+  targets=(parse parse_chunked connection headers)
 fi
 
 # cargo-fuzz builds into fuzz/target, not a shared target directory.

@@ -48,6 +48,9 @@ export function failure(details) {
 export function is_offline() {
   return globalThis.navigator?.onLine === false;
 }
+export function now() {
+  return performance.timeOrigin + performance.now();
+}
 export function new_route() {
   // Own data properties from the start, so that setting them never runs a setter a
   // page may have defined on Object.prototype.
@@ -96,6 +99,10 @@ extern "C" {
 
     /// Whether the global scope says it is offline (`navigator.onLine === false`).
     pub fn is_offline() -> bool;
+
+    /// Milliseconds since the Unix epoch on a clock that never goes backwards
+    /// (`performance.timeOrigin + performance.now()`).
+    pub fn now() -> f64;
 
     /// A new route object for [`deliver_batch`]: `{closed: false, consumer: undefined}`.
     pub fn new_route() -> Object;
@@ -172,7 +179,4 @@ extern "C" {
     #[wasm_bindgen(js_namespace = Math, js_name = random)]
     pub fn random() -> f64;
 
-    /// `Date.now()`.
-    #[wasm_bindgen(js_namespace = Date, js_name = now)]
-    pub fn date_now() -> f64;
 }

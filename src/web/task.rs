@@ -205,14 +205,20 @@ async fn attempt(source: &Source) -> Next {
         return Next::Stop;
     };
     let seeded = options.last_event_id.is_some();
-    let (url, last_event_id) = source.with(move |core| {
-        if core.connection.attempt() == 0 {
-            core.connection.start();
-        }
+    let now = sys::now();
+    let started = source.with(move |core| {
+        let started = if core.connection.attempt() == 0 {
+            core.connection.start(now)
+        } else {
+            core.connection.reconnect(now)
+        };
         let send_id = core.connection.is_reconnection() || seeded;
         let id = send_id.then(|| core.parser.last_event_id().to_owned());
-        (core.fetch_url.clone(), id)
+        started.then(|| (core.fetch_url.clone(), id))
     });
+    let Some((url, last_event_id)) = started else {
+        return Next::Stop;
+    };
     // The headers and body functions run before every attempt (fresh tokens, a fresh
     // stream); one that throws counts as a failed connection.
     let headers = member_value(source, &options.headers).await;
@@ -274,7 +280,7 @@ async fn attempt(source: &Source) -> Next {
     let headers = response.headers();
     let content_type = headers.get("content-type").ok().flatten();
     let retry_after = headers.get("retry-after").ok().flatten();
-    let (now, random) = (sys::date_now(), sys::random());
+    let (now, random) = (sys::now(), sys::random());
     let verdict = source.with(move |core| {
         core.connection.on_response(
             status,
@@ -295,9 +301,9 @@ async fn attempt(source: &Source) -> Next {
             source.take_attempt().run();
             return reconnect_after(source, delay_ms, &error);
         }
-        ResponseVerdict::Refresh { error } => {
+        ResponseVerdict::Refresh { delay_ms, error } => {
             source.take_attempt().run();
-            return refresh_auth(source, &options, status, &error).await;
+            return refresh_auth(source, &options, status, delay_ms, &error).await;
         }
         ResponseVerdict::Ignored => return Next::Stop,
     }
@@ -353,21 +359,32 @@ pub fn origin_of(url: &str) -> String {
 fn connect_failed(source: &Source) -> Next {
     let timed_out = source.timed_out();
     source.take_attempt().run();
-    let random = sys::random();
+    let (now, random) = (sys::now(), sys::random());
     let verdict = source.with(move |core| {
         if timed_out {
-            core.connection.on_inactivity_timeout(random)
+            core.connection.on_inactivity_timeout(now, random)
         } else {
-            core.connection.on_network_error(random)
+            core.connection.on_network_error(now, random)
         }
     });
     stream_ended(source, verdict)
 }
 
-/// 401/403 with `onAuthError`: fire `error`, await the hook, then reconnect at once
-/// (keeping `Last-Event-ID`); a hook that throws or rejects fails the source.
-async fn refresh_auth(source: &Source, options: &Options, status: u16, error: &ErrorInfo) -> Next {
-    if let Next::Stop = reconnect_after(source, 0, error) {
+/// 401/403 with `onAuthError`: fire `error`, wait the auth-refresh backoff (0 for the
+/// first refresh in a row), await the hook, then reconnect at once (keeping
+/// `Last-Event-ID`); a hook that throws or rejects fails the source.
+async fn refresh_auth(
+    source: &Source,
+    options: &Options,
+    status: u16,
+    delay_ms: u64,
+    error: &ErrorInfo,
+) -> Next {
+    if let Next::Stop = reconnect_after(source, delay_ms, error) {
+        return Next::Stop;
+    }
+    sleep(source, delay_ms).await;
+    if source.is_closed() {
         return Next::Stop;
     }
     let outcome = match &options.on_auth_error {
@@ -395,10 +412,9 @@ async fn read_stream(source: &Source) -> Next {
     let Some(stream) = source.stream.take() else {
         return Next::Stop;
     };
-    let opened = source.with(|core| {
-        core.connection.start();
-        core.connection.on_stream_open()
-    });
+    let now = sys::now();
+    let opened =
+        source.with(move |core| core.connection.start(now) && core.connection.on_stream_open(now));
     if !opened || !announce_open(source, None) {
         return Next::Stop;
     }
@@ -502,7 +518,6 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Next {
             // A stream of something other than bytes: treat it as a broken body.
             return body_ended(source, false);
         };
-        source.with(|core| core.connection.on_bytes());
         rearm_timer(source);
         let total = chunk.length() as usize;
         let mut offset = 0;
@@ -549,13 +564,13 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Next {
 fn body_ended(source: &Source, clean: bool) -> Next {
     let timed_out = !clean && source.timed_out();
     source.take_attempt().without_fetch().run();
-    let random = sys::random();
+    let (now, random) = (sys::now(), sys::random());
     let verdict = source.with(move |core| {
         core.parser.finish();
         if timed_out {
-            core.connection.on_inactivity_timeout(random)
+            core.connection.on_inactivity_timeout(now, random)
         } else {
-            core.connection.on_stream_end(clean, random)
+            core.connection.on_stream_end(clean, now, random)
         }
     });
     stream_ended(source, verdict)
@@ -653,6 +668,8 @@ fn deliver(source: &Source, batch: &mut Batch, origin: &JsValue) -> Option<usize
         queued = sys::deliver_batch(&shell, &route, &batch.text, &batch.meta, origin).unwrap_or(0);
         batch.text.clear();
         batch.meta.clear();
+        // A delivered event makes the connection healthy (it resets the backoff).
+        source.with(|core| core.connection.on_event());
     }
     (!source.is_closed()).then_some(queued as usize)
 }

@@ -7,6 +7,7 @@ import {
   sleep, record, until, next, assert, equal, throws, streamOf, errorsOf, stubOnLine,
   meteredFetch,
 } from './helpers.js';
+import { tests as storms } from './storms.js';
 
 export const tests = [];
 /**
@@ -1431,3 +1432,6 @@ for (const name of ['closed', 'consumer']) {
   }, nonSpec);
 }
 
+// --- Reconnection storms (tests/browser/storms.js) ---------------------------------------
+
+tests.push(...storms);
