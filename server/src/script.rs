@@ -18,13 +18,13 @@
 //!   `Content-Length`) and end with a clean EOF;
 //! - `rst` — reset the connection: `SO_LINGER` 0, then close, so the kernel sends a TCP
 //!   RST instead of a FIN (the client sees `ECONNRESET`, mid-body or wherever it comes).
+//! - `noanswer` — anywhere in a script: the request is read and never answered (no
+//!   status line, not a byte) until the client leaves or `/demo/drop`, at most
+//!   [`MAX_RESPONSE`](crate::conn::MAX_RESPONSE); then the connection is closed without a
+//!   response. Per connection like every step (`s0=noanswer&s=w:…`).
 //!
 //! Empty steps are ignored; an unknown step makes the request fail with 400 before
 //! anything is streamed.
-//!
-//! `noanswer=1` reads the request and then never answers: no status line, no byte, until
-//! the client leaves (or `/demo/drop`), at most [`MAX_RESPONSE`](crate::conn::MAX_RESPONSE),
-//! after which the connection is closed without a response.
 
 use std::net::TcpStream;
 use std::time::Duration;
@@ -65,6 +65,8 @@ pub enum Step {
     Drip(Duration),
     /// Reset the connection (TCP RST).
     Reset,
+    /// Send no response at all.
+    NoAnswer,
 }
 
 /// Parses the number after a step's prefix.
@@ -100,9 +102,10 @@ pub fn parse(raw: &[u8]) -> Result<Vec<Step>, String> {
                 b"hang" => Step::Hang,
                 b"abort" => Step::Abort,
                 b"rst" => Step::Reset,
+                b"noanswer" => Step::NoAnswer,
                 _ => {
                     return Err(format!(
-                        "unknown script step {:?} (expected w:BYTES, s:MS, f:N, drip:MS, end, hang, abort or rst)",
+                        "unknown script step {:?} (expected w:BYTES, s:MS, f:N, drip:MS, end, hang, abort, rst or noanswer)",
                         String::from_utf8_lossy(&step)
                     ))
                 }
@@ -168,11 +171,7 @@ pub fn serve(
     if key.is_some() {
         resp = resp.header("X-Sse-Conn", conn_no.to_string().as_bytes());
     }
-    let noanswer = match q.string("noanswer").as_deref() {
-        None | Some("" | "0") => false,
-        Some("1") => true,
-        Some(_) => return text(tcp, req, 400, "noanswer must be 0 or 1"),
-    };
+    let noanswer = steps.contains(&Step::NoAnswer);
     let chunked = steps.contains(&Step::Abort);
 
     let _live = key.and_then(|k| state.register(k, tcp));
@@ -210,6 +209,7 @@ pub fn serve(
             Step::End => break,
             Step::Abort => return Ending::Abrupt,
             Step::Reset => return Ending::Reset,
+            Step::NoAnswer => Ok(()),
         };
         if let Err(stop) = res {
             return conn.stopped(stop);
@@ -250,9 +250,10 @@ mod tests {
 
     #[test]
     fn parses_steps() {
-        let steps =
-            parse(b"w:data%3A%20%FF%00%0D%0A|s:10||w%3Ax%7Cy+|hang|end|abort|f:5|drip:7|rst")
-                .unwrap();
+        let steps = parse(
+            b"w:data%3A%20%FF%00%0D%0A|s:10||w%3Ax%7Cy+|hang|end|abort|f:5|drip:7|rst|noanswer",
+        )
+        .unwrap();
         assert_eq!(
             steps,
             vec![
@@ -265,6 +266,7 @@ mod tests {
                 Step::Fill(5),
                 Step::Drip(Duration::from_millis(7)),
                 Step::Reset,
+                Step::NoAnswer,
             ]
         );
         assert_eq!(
