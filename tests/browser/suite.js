@@ -7,6 +7,7 @@ import {
   sleep, record, until, next, assert, equal, throws, streamOf, errorsOf, stubOnLine,
   meteredFetch,
 } from './helpers.js';
+import { tests as faultTests } from './faults.js';
 
 export const tests = [];
 /**
@@ -945,3 +946,6 @@ test('the polyfill entry installs the class as globalThis.EventSource', async ()
     globalThis.EventSource = native;
   }
 }, { nonSpec: true });
+
+// --- Faults against the real server (tests/browser/faults.js) --------------------------------
+tests.push(...faultTests);
