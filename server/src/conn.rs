@@ -16,6 +16,8 @@ pub enum Ending {
     Graceful,
     /// Close right away (client gone, or a deliberate `abort`).
     Abrupt,
+    /// Reset the connection: `SO_LINGER` 0, so that closing sends a TCP RST (`rst`).
+    Reset,
 }
 
 /// Why a stream stopped before its handler finished it.
@@ -139,10 +141,21 @@ pub fn watch(tcp: &TcpStream, until: Instant) -> bool {
 /// Closes a connection. Graceful: half-close (FIN after the response), then read until
 /// the client closes too (at most 1 s / 1 MiB) so unread request bytes cannot turn the
 /// close into a reset that would lose the response. Abrupt: shut both directions now.
+/// Reset: set `SO_LINGER` 0 and send nothing more; the caller's drop of the (last handle
+/// to the) socket then makes the kernel send a RST and discard anything unsent.
 pub fn close(tcp: &TcpStream, ending: Ending) {
     match ending {
         Ending::Abrupt => {
             let _ = tcp.shutdown(Shutdown::Both);
+        }
+        Ending::Reset => {
+            // std has no SO_LINGER setter; socket2 sets it on the borrowed socket.
+            if socket2::SockRef::from(tcp)
+                .set_linger(Some(Duration::ZERO))
+                .is_err()
+            {
+                let _ = tcp.shutdown(Shutdown::Both);
+            }
         }
         Ending::Graceful => {
             let _ = tcp.shutdown(Shutdown::Write);

@@ -125,7 +125,7 @@ pub fn fnv1a32(mut h: u32, bytes: &[u8]) -> u32 {
 }
 
 /// `fill(seed, len)` (see the module docs), appended to `out`.
-fn fill(out: &mut Vec<u8>, seed: u64, len: usize) {
+pub fn fill(out: &mut Vec<u8>, seed: u64, len: usize) {
     let mut pos = (seed % 62) as usize;
     let mut left = len;
     while left > 0 {

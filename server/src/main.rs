@@ -1,6 +1,6 @@
 //! `sse-server`: the loopback HTTP server of the EventSource project's demo, browser
-//! tests and benchmarks. std only, one thread per connection, one request per
-//! connection (`Connection: close`), bound to 127.0.0.1 only.
+//! tests and benchmarks. std plus `socket2` (for `SO_LINGER` 0), one thread per
+//! connection, one request per connection (`Connection: close`), bound to 127.0.0.1 only.
 //!
 //! ```text
 //! sse-server [--port N] [--root DIR] [--port-file PATH]

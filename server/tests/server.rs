@@ -506,3 +506,144 @@ fn static_files_and_bad_requests() {
         405
     );
 }
+
+/// Sends a GET and reads the response head (up to the blank line) off the socket.
+fn open_stream(srv: &Server, target: &str) -> (TcpStream, Vec<u8>) {
+    let mut s = srv.connect();
+    s.write_all(format!("GET {target} HTTP/1.1\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut got = Vec::new();
+    let mut byte = [0u8; 1];
+    while !got.ends_with(b"\r\n\r\n") {
+        assert_eq!(s.read(&mut byte).unwrap(), 1, "EOF inside the head");
+        got.push(byte[0]);
+    }
+    (s, got)
+}
+
+#[test]
+fn rst_resets_the_connection_mid_body() {
+    let srv = Server::start();
+    let (mut s, head) = open_stream(&srv, "/sse?s=w:data%3A%20a%0A%0Adata%3A%20par|s:50|rst");
+    assert!(head.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    let mut body = Vec::new();
+    let mut buf = [0u8; 4096];
+    let err = loop {
+        match s.read(&mut buf) {
+            Ok(0) => panic!("clean EOF instead of a reset after {body:?}"),
+            Ok(n) => body.extend_from_slice(&buf[..n]),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset, "{err}");
+    assert_eq!(body, b"data: a\n\ndata: par");
+
+    // The contrast: `abort` ends with a FIN (clean EOF at the TCP level, chunked body
+    // unfinished), the plain end of a script too.
+    let (mut s, _) = open_stream(&srv, "/sse?s=w:x|abort");
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).unwrap();
+    assert_eq!(rest, b"1\r\nx\r\n");
+}
+
+#[test]
+fn drip_writes_one_byte_at_a_time() {
+    let srv = Server::start();
+    let payload = "data: é\r\n\r\n"; // 12 bytes
+    let (mut s, _) = open_stream(
+        &srv,
+        "/sse?s=w:A|drip:25|w:data%3A%20%C3%A9%0D%0A%0D%0A|drip:0|w:BC",
+    );
+    let started = Instant::now();
+    let mut reads = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = s.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        reads.push(buf[..n].to_vec());
+    }
+    let took = started.elapsed();
+    let body: Vec<u8> = reads.concat();
+    assert_eq!(body, format!("A{payload}BC").as_bytes());
+    // 12 dripped bytes, each followed by 25 ms.
+    assert!(took >= Duration::from_millis(12 * 25 - 30), "{took:?}");
+    // Every read holds at most one dripped byte unless the reader fell behind; on a
+    // loaded machine allow a few merged reads, but most must be single bytes.
+    let singles = reads.iter().filter(|r| r.len() == 1).count();
+    assert!(singles >= 8, "{singles} single-byte reads: {reads:?}");
+    assert_eq!(reads.last().unwrap(), b"BC", "drip:0 ends dripping");
+}
+
+#[test]
+fn fill_writes_the_pattern() {
+    let srv = Server::start();
+    let n = 200_000;
+    let r = srv.get(&format!("/sse?s=w:data%3A%20|f:{n}|w:%0A%0A"));
+    let alpha = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut want = b"data: ".to_vec();
+    want.extend((0..n).map(|j| alpha[j % 62]));
+    want.extend_from_slice(b"\n\n");
+    assert!(
+        r.body == want,
+        "fill pattern mismatch ({} bytes)",
+        r.body.len()
+    );
+}
+
+#[test]
+fn noanswer_accepts_and_never_answers() {
+    let srv = Server::start();
+    let mut s = srv.connect();
+    s.write_all(b"GET /sse?key=N&s0=noanswer&s=w:second HTTP/1.1\r\n\r\n")
+        .unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(600)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let err = s.read(&mut buf).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "{err}"
+    );
+    // It is recorded and live: /demo/drop closes it without a byte ever sent.
+    assert_eq!(srv.log("N").get("count").unwrap().as_f64(), Some(1.0));
+    assert_eq!(srv.get("/demo/drop?key=N").text(), r#"{"dropped":1}"#);
+    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    assert_eq!(s.read(&mut buf).unwrap(), 0);
+
+    // A client that leaves ends it too (it leaves the registry at once).
+    let mut s = srv.connect();
+    s.write_all(b"GET /sse?key=M&s=w:x|noanswer HTTP/1.1\r\n\r\n")
+        .unwrap();
+    thread::sleep(Duration::from_millis(200));
+    drop(s);
+    thread::sleep(Duration::from_millis(200));
+    assert_eq!(srv.get("/demo/drop?key=M").text(), r#"{"dropped":0}"#);
+    // Per connection, like every step: the next connection of N is answered.
+    assert_eq!(srv.get("/sse?key=N&s0=noanswer&s=w:second").body, b"second");
+}
+
+#[test]
+fn hang_after_the_head_stalls_until_the_client_leaves() {
+    let srv = Server::start();
+    let (mut s, head) = open_stream(&srv, "/sse?key=HS&s=hang");
+    assert!(head.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let err = s.read(&mut buf).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "{err}"
+    );
+    drop(s);
+    thread::sleep(Duration::from_millis(200));
+    assert_eq!(srv.get("/demo/drop?key=HS").text(), r#"{"dropped":0}"#);
+}

@@ -24,6 +24,20 @@ export const pause = (ms) => `s:${ms}`;
 export const END = 'end';
 export const HANG = 'hang';
 export const ABORT = 'abort';
+/** TCP reset (SO_LINGER 0 then close): the client sees ECONNRESET. */
+export const RST = 'rst';
+/** The connection is accepted and never answered (not even a status line). */
+export const NOANSWER = 'noanswer';
+/** From here on one byte per write, each followed by `ms` (0: off). */
+export const drip = (ms) => `drip:${ms}`;
+/** `n` bytes of the server's fill pattern (see `fillText`). */
+export const fill = (n) => `f:${n}`;
+
+const ALPHA = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** What the `f:n` step writes: `ALPHA[j % 62]` for j in 0..n. */
+export function fillText(n) {
+  return ALPHA.repeat(Math.ceil(n / ALPHA.length)).slice(0, n);
+}
 
 let counter = 0;
 /** A key unique to one test, grouping its requests in the server log. */

@@ -8,6 +8,7 @@ import {
   meteredFetch,
 } from './helpers.js';
 import { tests as storms } from './storms.js';
+import { tests as faultTests } from './faults.js';
 
 export const tests = [];
 /**
@@ -1435,3 +1436,6 @@ for (const name of ['closed', 'consumer']) {
 // --- Reconnection storms (tests/browser/storms.js) ---------------------------------------
 
 tests.push(...storms);
+
+// --- Faults against the real server (tests/browser/faults.js) --------------------------------
+tests.push(...faultTests);
