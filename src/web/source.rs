@@ -29,10 +29,11 @@ use web_sys::{AbortController, AbortSignal, EventTarget, Response};
 
 use super::options::{Options, PerAttempt};
 use super::sys;
+use crate::batch::Batch;
 use crate::connection::{
     CloseReason, Connection, ErrorInfo, ReadyState, ReconnectPolicy, ResponseVerdict, StreamVerdict,
 };
-use crate::parser::{Event, Parser, Sink};
+use crate::parser::Parser;
 
 /// The URL `fromReadableStream` sources report (whatwg/html).
 const STREAM_URL: &str = "about:event-stream";
@@ -98,7 +99,8 @@ struct Inner {
     consumer: Option<sys::Controller>,
     /// A plain JS object read by the JS side of [`deliver`] before each event: `consumer`
     /// mirrors `consumer` (a listener may attach one mid-batch) and `closed` is set by
-    /// `close()` (the only way a listener can close the source).
+    /// `close()` (the only way a listener can close the source). The JS side keeps the
+    /// last decoded event id on it as `id` (see [`crate::batch`]).
     route: js_sys::Object,
     high_water_mark: u32,
     /// The `Error` a consumer gets when the source failed (rather than being closed or
@@ -864,11 +866,11 @@ async fn read_body(inner: &Rc<RefCell<Inner>>, stream: sys::Stream) -> Next {
         Err(_) => return body_ended(inner, false),
     };
     let mut batch = Batch::default();
-    {
+    let origin = {
         let mut state = inner.borrow_mut();
         state.reader = Some(reader.clone());
-        batch.origin = state.origin.clone();
-    }
+        state.origin.clone()
+    };
     let mut chunk = Vec::new();
     loop {
         if !wait_for_room(inner).await {
@@ -909,7 +911,7 @@ async fn read_body(inner: &Rc<RefCell<Inner>>, stream: sys::Stream) -> Next {
                 offset = end;
                 fed
             };
-            let Some(queued) = deliver(inner, &mut batch) else {
+            let Some(queued) = deliver(inner, &mut batch, &origin) else {
                 return Next::Stop;
             };
             if fed.is_err() {
@@ -1052,78 +1054,17 @@ fn open_details(response: &Response) -> Option<js_sys::Object> {
     Some(details)
 }
 
-/// Events parsed from one chunk (or slice), gathered for one boundary call: their
-/// strings concatenated in `text`, and for each event three UTF-16 lengths in `meta`
-/// (type, data, id), where [`MESSAGE_TYPE`] and [`SAME_ID`] stand for the default type
-/// and an id unchanged since the batch's previous event. One `TextDecoder` pass and one
-/// call per chunk instead of several calls per event.
-#[derive(Default)]
-struct Batch {
-    text: String,
-    meta: Vec<u32>,
-    /// The id of the batch's last event (only meaningful while `meta` is non-empty).
-    last_id: String,
-    /// The last valid `retry:` of the batch.
-    retry: Option<u64>,
-    origin: JsValue,
-}
-
-/// `meta` type length meaning `"message"`.
-const MESSAGE_TYPE: u32 = u32::MAX;
-/// `meta` id length meaning "the same id as the previous event of the batch".
-const SAME_ID: u32 = u32::MAX;
-
-/// The length of `s` in UTF-16 code units (how JS measures strings).
-fn utf16_len(s: &str) -> u32 {
-    let len = if s.is_ascii() {
-        s.len()
-    } else {
-        s.chars().map(char::len_utf16).sum()
-    };
-    u32::try_from(len).unwrap_or(u32::MAX - 1)
-}
-
-impl Batch {
-    fn push(&mut self, piece: &str) -> u32 {
-        self.text.push_str(piece);
-        utf16_len(piece)
-    }
-}
-
-impl Sink for Batch {
-    fn on_event(&mut self, event: Event<'_>) {
-        let type_len = if event.event_type == "message" {
-            MESSAGE_TYPE
-        } else {
-            self.push(event.event_type)
-        };
-        let data_len = self.push(event.data);
-        let id_len = if !self.meta.is_empty() && self.last_id == event.last_event_id {
-            SAME_ID
-        } else {
-            self.last_id.clear();
-            self.last_id.push_str(event.last_event_id);
-            self.push(event.last_event_id)
-        };
-        self.meta.extend_from_slice(&[type_len, data_len, id_len]);
-    }
-
-    fn on_retry(&mut self, millis: u64) {
-        self.retry = Some(millis);
-    }
-}
-
 /// Delivers the batch while the source is not closed: each event to the stream consumer
 /// when one is attached (looked up before every event, since a listener may attach one),
 /// else as a DOM `MessageEvent`. A `retry:` in the batch applies first (as if its line
 /// were parsed before the events' dispatch tasks ran). Returns `None` when the source
 /// was closed (by a listener or before), else how many events went to the consumer.
-fn deliver(inner: &Rc<RefCell<Inner>>, batch: &mut Batch) -> Option<usize> {
-    if let Some(millis) = batch.retry.take() {
+fn deliver(inner: &Rc<RefCell<Inner>>, batch: &mut Batch, origin: &JsValue) -> Option<usize> {
+    if let Some(millis) = batch.take_retry() {
         inner.borrow_mut().connection.on_retry_field(millis);
     }
     let mut queued = 0;
-    if !batch.meta.is_empty() {
+    if !batch.is_empty() {
         let (shell, route) = {
             let state = inner.borrow();
             if state.is_closed() {
@@ -1131,10 +1072,9 @@ fn deliver(inner: &Rc<RefCell<Inner>>, batch: &mut Batch) -> Option<usize> {
             }
             (state.shell.clone()?, state.route.clone())
         };
-        queued = sys::deliver_batch(&shell, &route, &batch.text, &batch.meta, &batch.origin)
-            .unwrap_or(0);
-        batch.text.clear();
-        batch.meta.clear();
+        queued =
+            sys::deliver_batch(&shell, &route, batch.text(), batch.meta(), origin).unwrap_or(0);
+        batch.clear();
     }
     (!inner.borrow().is_closed()).then_some(queued as usize)
 }
