@@ -41,7 +41,11 @@ const STREAM_URL: &str = "about:event-stream";
 /// While a stream consumer is attached, a chunk is parsed this many bytes at a time and
 /// the queue is checked in between, so it overshoots `highWaterMark` by at most the
 /// events that this many bytes complete.
-const SLICE: usize = 1024;
+const SLICE: u32 = 1024;
+
+/// Without a consumer, a chunk is copied into wasm memory and parsed this many bytes at
+/// a time (a network chunk can be megabytes, more than a small `maxEventSize`).
+const PIECE: u32 = 64 * 1024;
 
 /// The longest delay `setTimeout` honours (a longer one fires at once).
 const MAX_TIMER_MS: u64 = i32::MAX as u64;
@@ -75,6 +79,9 @@ struct Inner {
     origin: JsValue,
     connection: Connection,
     parser: Parser,
+    /// The last event ID once the task has ended, as a JS string: a closed source keeps
+    /// no wasm memory for it (it can be as long as `maxEventSize`).
+    final_id: Option<js_sys::JsString>,
     input: Input,
     /// The current attempt's fetch.
     abort: Option<AbortController>,
@@ -230,6 +237,7 @@ fn new_inner(
         origin: JsValue::from_str("null"),
         connection: Connection::new(policy),
         parser,
+        final_id: None,
         input,
         abort: None,
         reader: None,
@@ -331,8 +339,12 @@ impl EventSourceCore {
 
     /// The last event ID string, sent as `Last-Event-ID` when reconnecting.
     #[wasm_bindgen(getter = lastEventId)]
-    pub fn last_event_id(&self) -> String {
-        self.inner.borrow().parser.last_event_id().to_owned()
+    pub fn last_event_id(&self) -> js_sys::JsString {
+        let state = self.inner.borrow();
+        match &state.final_id {
+            Some(id) => id.clone(),
+            None => state.parser.last_event_id().into(),
+        }
     }
 
     /// The reconnection time in milliseconds (initially 3000, then the server's `retry:`).
@@ -475,10 +487,9 @@ async fn run(inner: Rc<RefCell<Inner>>) {
     let release = {
         let mut state = inner.borrow_mut();
         // The core lives until JS collects it: keep only what the getters still read,
-        // not the buffers a large event left in the parser.
-        let mut parser = Parser::with_max_buffer(state.parser.max_buffer());
-        parser.set_last_event_id(state.parser.last_event_id());
-        state.parser = parser;
+        // and that in JS, not the buffers a large event left in the parser.
+        state.final_id = Some(state.parser.last_event_id().into());
+        state.parser = Parser::with_max_buffer(state.parser.max_buffer());
         state.take_all()
     };
     release.run();
@@ -894,23 +905,22 @@ async fn read_body(inner: &Rc<RefCell<Inner>>, stream: sys::Stream) -> Next {
             // A stream of something other than bytes: treat it as a broken body.
             return body_ended(inner, false);
         };
-        chunk.resize(bytes.length() as usize, 0);
-        bytes.copy_to(&mut chunk);
+        let len = bytes.length();
         inner.borrow_mut().connection.on_bytes();
         rearm_timer(inner);
         let mut offset = 0;
-        while offset < chunk.len() {
-            let fed = {
-                let mut state = inner.borrow_mut();
-                let end = if state.consumer.is_some() {
-                    chunk.len().min(offset + SLICE)
-                } else {
-                    chunk.len()
-                };
-                let fed = state.parser.feed(&chunk[offset..end], &mut batch);
-                offset = end;
-                fed
+        while offset < len {
+            let piece = if inner.borrow().consumer.is_some() {
+                SLICE
+            } else {
+                PIECE
             };
+            let end = len.min(offset.saturating_add(piece));
+            // Into wasm memory a piece at a time: a network chunk can be megabytes.
+            chunk.resize((end - offset) as usize, 0);
+            bytes.subarray(offset, end).copy_to(&mut chunk);
+            offset = end;
+            let fed = inner.borrow_mut().parser.feed(&chunk, &mut batch);
             let Some(queued) = deliver(inner, &mut batch, &origin) else {
                 return Next::Stop;
             };
@@ -926,7 +936,7 @@ async fn read_body(inner: &Rc<RefCell<Inner>>, stream: sys::Stream) -> Next {
                 }
                 return Next::Stop;
             }
-            if queued > 0 && offset < chunk.len() && !wait_for_room(inner).await {
+            if queued > 0 && offset < len && !wait_for_room(inner).await {
                 return Next::Stop;
             }
         }
