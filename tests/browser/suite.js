@@ -7,6 +7,7 @@ import {
   sleep, record, until, next, assert, equal, throws, streamOf, errorsOf, stubOnLine,
   meteredFetch,
 } from './helpers.js';
+import { tests as hostileTests } from './hostile.js';
 
 export const tests = [];
 /**
@@ -945,3 +946,6 @@ test('the polyfill entry installs the class as globalThis.EventSource', async ()
     globalThis.EventSource = native;
   }
 }, { nonSpec: true });
+
+// --- Hostile servers: memory and CPU (tests/browser/hostile.js) ------------------------------
+tests.push(...hostileTests);
