@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every cargo-fuzz target of the parser for a bounded time.
+# Runs every cargo-fuzz target (parser, batch encoding) for a bounded time.
 #
 #   scripts/fuzz.sh                       # each target for 30 s
 #   FUZZ_SECONDS=600 scripts/fuzz.sh      # longer runs
@@ -19,7 +19,7 @@ seconds="${FUZZ_SECONDS:-30}"
 if [ "$#" -gt 0 ]; then
   targets=("$@")
 else
-  targets=(parse parse_chunked)
+  targets=(parse parse_chunked batch_chunked)
 fi
 
 # cargo-fuzz builds into fuzz/target, not a shared target directory.
