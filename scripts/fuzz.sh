@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every cargo-fuzz target (parser, connection state machine, response
-# headers) for a bounded time.
+# Runs every cargo-fuzz target (parser, batch encoding, connection state
+# machine, response headers) for a bounded time.
 #
 #   scripts/fuzz.sh                       # each target for 30 s
 #   FUZZ_SECONDS=600 scripts/fuzz.sh      # longer runs
@@ -21,7 +21,7 @@ seconds="${FUZZ_SECONDS:-30}"
 if [ "$#" -gt 0 ]; then
   targets=("$@")
 else
-  targets=(parse parse_chunked connection headers)
+  targets=(parse parse_chunked batch_chunked connection headers)
 fi
 
 # cargo-fuzz builds into fuzz/target, not a shared target directory.

@@ -3,10 +3,13 @@
 //! The crate has a pure core and a thin browser edge:
 //!
 //! - [`parser`]: a streaming parser for `text/event-stream` (bytes in, events out, no I/O).
+//! - [`batch`]: how the events of one chunk cross the wasm boundary in one call (the
+//!   encoding, and a reference decoder mirroring the JS one).
 //! - [`connection`]: the connection state machine (ready state, response checks,
 //!   reconnection delays) as plain Rust.
 //! - `web` (wasm32 only): fetch, streams, timers and DOM events around the core.
 
+pub mod batch;
 pub mod connection;
 pub mod parser;
 

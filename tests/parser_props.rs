@@ -5,49 +5,97 @@
 //! Native only: proptest is a native dev-dependency.
 #![cfg(not(target_arch = "wasm32"))]
 
-use eventsource_wasm::parser::{Item, OwnedEvent, ParseError, Parser};
+use eventsource_wasm::batch::{Batch, Decoder};
+use eventsource_wasm::parser::{Event, Item, OwnedEvent, ParseError, Parser, Sink};
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 
 /// The spec's algorithm applied literally to a whole stream: strip one BOM,
-/// decode everything with `from_utf8_lossy`, cut it into lines, drop the
-/// unterminated last line, then interpret line by line. Keeps what the spec
-/// keeps across connections (last event ID string, reconnection time).
+/// cut the bytes into lines, drop the unterminated last line, decode each line
+/// with `from_utf8_lossy` (the same as decoding the whole stream: CR and LF
+/// never sit inside a multi-byte sequence), then interpret line by line. Keeps
+/// what the spec keeps across connections (last event ID string, reconnection
+/// time).
+///
+/// With a limit it also applies the parser's buffer limit as documented on
+/// `Parser::max_buffer`, literally: before each line, the line's bytes plus
+/// the decoded data, event type and uncommitted id buffers; after applying
+/// it, those buffers (plus a comment's text); and the unterminated last line
+/// as received so far (unless it is the start of a byte order mark).
 #[derive(Default)]
 struct Reference {
     last_event_id: String,
     reconnection_time: Option<u64>,
+    failed: bool,
+    /// Per reported event: whether the last event ID may have changed since the
+    /// previous event (true for the first, then after an `id` was committed).
+    id_changed: Vec<bool>,
+    id_unreported: bool,
 }
 
 impl Reference {
-    fn stream(&mut self, bytes: &[u8]) -> Vec<Item> {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let text = String::from_utf8_lossy(bytes);
-
-        let mut lines = Vec::new();
-        let mut line = String::new();
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '\r' => {
-                    if chars.peek() == Some(&'\n') {
-                        chars.next();
-                    }
-                    lines.push(std::mem::take(&mut line));
-                }
-                '\n' => lines.push(std::mem::take(&mut line)),
-                c => line.push(c),
-            }
+    fn new() -> Self {
+        Self {
+            id_unreported: true,
+            ..Self::default()
         }
-        // `line` now holds an unterminated line, which the end of the stream discards.
+    }
 
+    fn stream(&mut self, bytes: &[u8]) -> Vec<Item> {
+        self.stream_limited(bytes, usize::MAX)
+    }
+
+    fn stream_limited(&mut self, input: &[u8], limit: usize) -> Vec<Item> {
         let mut items = Vec::new();
+        if self.failed {
+            return items;
+        }
+        let bytes = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+
+        let mut lines: Vec<&[u8]> = Vec::new();
+        let mut start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\r' => {
+                    lines.push(&bytes[start..i]);
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    start = i + 1;
+                }
+                b'\n' => {
+                    lines.push(&bytes[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        // What is left is an unterminated line, which the end of the stream discards.
+        let unterminated = &bytes[start..];
+
         let mut data = String::new();
         let mut event_type = String::new();
-        let mut id_buffer = self.last_event_id.clone();
-        for line in lines {
+        let mut pending_id: Option<String> = None;
+        let held = |data: &String, event_type: &String, pending_id: &Option<String>| {
+            data.len() + event_type.len() + pending_id.as_ref().map_or(0, String::len)
+        };
+        for raw in lines {
+            if raw
+                .len()
+                .saturating_add(held(&data, &event_type, &pending_id))
+                > limit
+            {
+                self.failed = true;
+                return items;
+            }
+            let line = String::from_utf8_lossy(raw);
             if line.is_empty() {
-                self.last_event_id = id_buffer.clone();
+                if let Some(id) = pending_id.take() {
+                    self.last_event_id = id;
+                    self.id_unreported = true;
+                }
                 if data.is_empty() {
                     event_type.clear();
                     continue;
@@ -64,16 +112,22 @@ impl Reference {
                     data: std::mem::take(&mut data),
                     last_event_id: self.last_event_id.clone(),
                 }));
+                self.id_changed.push(self.id_unreported);
+                self.id_unreported = false;
                 event_type.clear();
                 continue;
             }
             if let Some(text) = line.strip_prefix(':') {
+                if held(&data, &event_type, &pending_id) + text.len() > limit {
+                    self.failed = true;
+                    return items;
+                }
                 items.push(Item::Comment(text.to_owned()));
                 continue;
             }
             let (name, value) = match line.split_once(':') {
                 Some((name, value)) => (name, value.strip_prefix(' ').unwrap_or(value)),
-                None => (line.as_str(), ""),
+                None => (line.as_ref(), ""),
             };
             match name {
                 "data" => {
@@ -81,7 +135,7 @@ impl Reference {
                     data.push('\n');
                 }
                 "event" => event_type = value.to_owned(),
-                "id" if !value.contains('\0') => id_buffer = value.to_owned(),
+                "id" if !value.contains('\0') => pending_id = Some(value.to_owned()),
                 "retry" if !value.is_empty() && value.chars().all(|c| c.is_ascii_digit()) => {
                     // Only overflow makes `parse` fail here.
                     let millis = value.parse::<u64>().unwrap_or(u64::MAX);
@@ -91,6 +145,19 @@ impl Reference {
                 // Unknown fields, `id` with NUL, bad `retry`: ignored.
                 _ => {}
             }
+            if held(&data, &event_type, &pending_id) > limit {
+                self.failed = true;
+                return items;
+            }
+        }
+        let bom_start = input.len() < 3 && b"\xEF\xBB\xBF".starts_with(input);
+        if !bom_start
+            && unterminated
+                .len()
+                .saturating_add(held(&data, &event_type, &pending_id))
+                > limit
+        {
+            self.failed = true;
         }
         items
     }
@@ -271,7 +338,7 @@ proptest! {
     /// as the reference, the same last event ID and reconnection time.
     #[test]
     fn matches_the_naive_reference(streams in prop::collection::vec(chunked_stream(), 1..4)) {
-        let mut reference = Reference::default();
+        let mut reference = Reference::new();
         let mut parser = Parser::new();
         for (bytes, cuts) in &streams {
             let mut got = Vec::new();
@@ -295,7 +362,7 @@ proptest! {
             parser.feed(std::slice::from_ref(byte), &mut got).expect("within the default limit");
         }
         parser.finish();
-        prop_assert_eq!(got, Reference::default().stream(&bytes));
+        prop_assert_eq!(got, Reference::new().stream(&bytes));
     }
 
     /// With any buffer limit, the chunking changes nothing: the same items,
@@ -321,7 +388,85 @@ proptest! {
     fn a_limit_only_cuts_the_output_short(bytes in any_stream(), limit in 0usize..48) {
         let mut limited = Parser::with_max_buffer(limit);
         let (got, _) = run(&mut limited, &[vec![bytes.as_slice()]]);
-        let full = Reference::default().stream(&bytes);
+        let full = Reference::new().stream(&bytes);
         prop_assert!(full.starts_with(&got), "{:?} is not a prefix of {:?}", got, full);
+    }
+
+    /// With any buffer limit and any chunking, the parser does exactly what the
+    /// documented limit rule, applied literally to whole lines, says: the same
+    /// items, the error (if any) in the same stream, the same last event ID.
+    #[test]
+    fn the_limit_matches_the_naive_reference(
+        streams in prop::collection::vec(chunked_stream(), 1..4),
+        limit in prop_oneof![0usize..64, Just(usize::MAX)],
+    ) {
+        let split: Vec<Vec<&[u8]>> = streams.iter().map(|(bytes, cuts)| chunks(bytes, cuts)).collect();
+        let mut parser = Parser::with_max_buffer(limit);
+        let got = run(&mut parser, &split);
+        let mut reference = Reference::new();
+        let mut expected = Vec::new();
+        let mut failed_in = None;
+        for (index, (bytes, _)) in streams.iter().enumerate() {
+            expected.extend(reference.stream_limited(bytes, limit));
+            if reference.failed {
+                failed_in.get_or_insert(index);
+            }
+        }
+        prop_assert_eq!(got, (expected, failed_in));
+        prop_assert_eq!(parser.last_event_id(), reference.last_event_id.as_str());
+    }
+
+    /// `Event::id_changed` is true exactly for the first event and after an
+    /// `id` was committed, whatever the chunking.
+    #[test]
+    fn id_changed_matches_the_reference(streams in prop::collection::vec(chunked_stream(), 1..4)) {
+        let mut parser = Parser::new();
+        let mut flags = Flags::default();
+        let mut reference = Reference::new();
+        for (bytes, cuts) in &streams {
+            for chunk in chunks(bytes, cuts) {
+                parser.feed(chunk, &mut flags).expect("within the default limit");
+            }
+            parser.finish();
+            reference.stream(bytes);
+        }
+        prop_assert_eq!(flags.0, reference.id_changed);
+    }
+
+    /// The batch encoding, decoded by the mirror of the JS decoder, gives the
+    /// parser's events for any chunking (one batch per chunk, the decoder's
+    /// last ID kept across batches and connections).
+    #[test]
+    fn batches_decode_to_the_parsers_events(streams in prop::collection::vec(chunked_stream(), 1..4)) {
+        let mut parser = Parser::new();
+        let mut batch = Batch::new();
+        let mut decoder = Decoder::new();
+        let mut decoded = Vec::new();
+        let mut whole_parser = Parser::new();
+        let mut whole = Vec::new();
+        for (bytes, cuts) in &streams {
+            for chunk in chunks(bytes, cuts) {
+                parser.feed(chunk, &mut batch).expect("within the default limit");
+                let events = decoder.decode(batch.text(), batch.meta());
+                prop_assert!(events.is_ok(), "{:?}", events);
+                decoded.extend(events.unwrap_or_default().into_iter().map(Item::Event));
+                batch.clear();
+            }
+            parser.finish();
+            whole_parser.feed(bytes, &mut whole).expect("within the default limit");
+            whole_parser.finish();
+        }
+        whole.retain(|item| matches!(item, Item::Event(_)));
+        prop_assert_eq!(decoded, whole);
+    }
+}
+
+/// Records `Event::id_changed` per event.
+#[derive(Default)]
+struct Flags(Vec<bool>);
+
+impl Sink for Flags {
+    fn on_event(&mut self, event: Event<'_>) {
+        self.0.push(event.id_changed);
     }
 }

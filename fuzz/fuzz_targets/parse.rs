@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 
 /// Checks every callback against the documented guarantees.
 struct Check {
-    /// The parser's buffer limit, in input bytes.
+    /// The parser's buffer limit, in bytes.
     limit: usize,
 }
 
@@ -17,11 +17,16 @@ impl Sink for Check {
             !event.event_type.is_empty(),
             "an empty type becomes \"message\""
         );
-        // The limit counts input bytes; decoding turns each invalid byte
-        // into at most one U+FFFD (3 bytes).
+        // The limit counts what is stored, decoded: the data and an event
+        // type that is not the default fit in it together.
+        let stored_type = if event.event_type == "message" {
+            0
+        } else {
+            event.event_type.len()
+        };
         assert!(
-            event.data.len() <= self.limit.saturating_mul(3),
-            "data over the buffer limit"
+            event.data.len().saturating_add(stored_type) <= self.limit,
+            "type and data over the buffer limit"
         );
         assert!(
             !event.last_event_id.contains('\0'),
@@ -31,6 +36,7 @@ impl Sink for Check {
 
     fn on_comment(&mut self, text: &str) {
         assert!(!text.contains(['\r', '\n']));
+        assert!(text.len() <= self.limit, "comment over the buffer limit");
     }
 }
 

@@ -16,6 +16,14 @@ pub struct Event<'a> {
     /// The stream's last event ID string as set by this dispatch (the value of
     /// the most recent `id` field, which persists across events).
     pub last_event_id: &'a str,
+    /// Whether `last_event_id` may differ from the previous event's (the
+    /// previous one this parser reported, to any sink): true for the first
+    /// event, and after an `id` field was committed or
+    /// [`Parser::set_last_event_id`](super::Parser::set_last_event_id) was
+    /// called, even if the value is the same. When false the ID is the same
+    /// string as before, so a sink that kept it need not compare or copy it:
+    /// an unchanged ID costs nothing per event, however long it is.
+    pub id_changed: bool,
 }
 
 /// Receives what the parser finds while it is being fed.
@@ -105,9 +113,12 @@ impl Sink for Vec<Item> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ParseError {
-    /// A line plus the data buffered for the current event grew past the
-    /// parser's limit ([`Parser::max_buffer`](super::Parser::max_buffer)).
-    /// The parser stays failed until [`Parser::reset`](super::Parser::reset).
+    /// What the parser would hold for the event being received passed its
+    /// limit: the line being received (as received) or the line's decoded
+    /// value, plus the decoded data, event type and uncommitted id buffers
+    /// (see [`Parser::max_buffer`](super::Parser::max_buffer)). The event is
+    /// dropped, and the parser stays failed until
+    /// [`Parser::reset`](super::Parser::reset).
     BufferLimitExceeded {
         /// The limit in force, in bytes.
         limit: usize,
@@ -119,7 +130,7 @@ impl fmt::Display for ParseError {
         match self {
             Self::BufferLimitExceeded { limit } => write!(
                 f,
-                "event stream buffer limit exceeded: a line plus the pending event data is over {limit} bytes"
+                "event stream buffer limit exceeded: the event being received needs more than {limit} bytes"
             ),
         }
     }

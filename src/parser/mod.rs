@@ -37,11 +37,15 @@
 //! - Lines end with CRLF, LF or CR; chunks may split a CRLF pair, a multi-byte
 //!   character or the leading byte order mark anywhere.
 //! - An event that is still incomplete when the stream ends is discarded.
-//! - Memory is bounded: a line plus the data buffered for the current event
-//!   may not exceed [`Parser::max_buffer`] bytes, or `feed` returns
-//!   [`ParseError::BufferLimitExceeded`].
+//! - Memory is bounded: what the parser holds for the current event (the
+//!   line being received, and the data, event type and id buffers as
+//!   decoded) may not exceed [`Parser::max_buffer`] bytes, or `feed` returns
+//!   [`ParseError::BufferLimitExceeded`]; see there for what is counted.
 //! - Steady-state parsing does not allocate: buffers are reused, and a line
 //!   that lies wholly inside a chunk is read from the chunk in place.
+//! - Each [`Event`] tells whether its last event ID may differ from the
+//!   previous event's ([`Event::id_changed`]), so a sink never has to compare
+//!   or copy an ID that did not change.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(clippy::indexing_slicing)]
@@ -56,9 +60,13 @@ use memchr::{memchr, memchr2, memrchr2};
 
 pub use event::{Event, Item, OwnedEvent, ParseError, Sink};
 
-/// The default limit, in bytes, on one line plus the data buffered for the
-/// current event (16 MiB).
+/// The default limit, in bytes, on what the parser holds for the current
+/// event (16 MiB; see [`Parser::max_buffer`]).
 pub const DEFAULT_MAX_BUFFER: usize = 16 * 1024 * 1024;
+
+/// Capacity a buffer may keep when the parser gives memory back (after
+/// [`Parser::finish`], or when another buffer must grow past the budget).
+const KEEP: usize = 64 * 1024;
 
 /// The UTF-8 byte order mark.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -80,20 +88,27 @@ pub struct Parser {
     line: Vec<u8>,
     /// The data buffer: each `data` value (decoded) followed by LF.
     data: String,
-    /// How many input bytes the data buffer holds (values plus one per LF):
-    /// what the buffer limit counts, as decoding may change lengths.
-    data_input_len: usize,
     /// The event type buffer.
     event_type: String,
-    /// The last event ID buffer.
+    /// The last event ID buffer while it holds a value not yet committed
+    /// (`id_pending`). Otherwise the spec's buffer equals `last_event_id`,
+    /// and this is only spare capacity.
     id_buffer: String,
-    /// Whether `id_buffer` may differ from `last_event_id`.
-    id_changed: bool,
+    /// Whether `id_buffer` holds the last event ID buffer's value.
+    id_pending: bool,
     /// The last event ID string: what was committed by the latest blank line.
     last_event_id: String,
+    /// The last event ID string may have changed since the previous event
+    /// was reported (true before the first): [`Event::id_changed`].
+    id_unreported: bool,
+    /// The decoded bytes held for the event being received: the data buffer
+    /// (or, while `feed_lines` keeps an event's first `data` value in the
+    /// chunk instead, that value's decoded length plus one for the LF), the
+    /// event type buffer, and `id_buffer` while `id_pending`.
+    held: usize,
     /// The latest valid `retry` value.
     reconnection_time: Option<u64>,
-    /// Output space for lossy decoding of invalid UTF-8.
+    /// Output space for lossy decoding of a comment.
     scratch: String,
     /// `Some(n)` at stream start: the first `n` bytes of the BOM have arrived
     /// (and are held back). `None` once the start of the stream is past.
@@ -105,6 +120,16 @@ pub struct Parser {
     failed: bool,
     /// See [`Parser::max_buffer`].
     max_buffer: usize,
+}
+
+/// The parser's growable buffers, for [`Parser::make_room`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Buf {
+    Line,
+    Data,
+    Type,
+    Id,
+    Scratch,
 }
 
 impl Default for Parser {
@@ -120,17 +145,19 @@ impl Parser {
     }
 
     /// A parser at the start of a stream that fails with
-    /// [`ParseError::BufferLimitExceeded`] when one line plus the data buffered
-    /// for the current event would exceed `limit` bytes.
+    /// [`ParseError::BufferLimitExceeded`] when what it holds for the event
+    /// being received would exceed `limit` bytes (see
+    /// [`max_buffer`](Parser::max_buffer) for what is counted).
     pub fn with_max_buffer(limit: usize) -> Self {
         Self {
             line: Vec::new(),
             data: String::new(),
-            data_input_len: 0,
             event_type: String::new(),
             id_buffer: String::new(),
-            id_changed: false,
+            id_pending: false,
             last_event_id: String::new(),
+            id_unreported: true,
+            held: 0,
             reconnection_time: None,
             scratch: String::new(),
             bom_matched: Some(0),
@@ -140,7 +167,29 @@ impl Parser {
         }
     }
 
-    /// The limit set by [`with_max_buffer`](Parser::with_max_buffer), in bytes.
+    /// The limit, in bytes, on what the parser holds for the event being
+    /// received (set by [`with_max_buffer`](Parser::with_max_buffer)). Two
+    /// amounts are checked, each before anything is copied, and neither may
+    /// exceed it:
+    ///
+    /// - while a line arrives and when it ends: the line's bytes as received
+    ///   (without the line ending), plus the buffers below;
+    /// - when a line is applied: the buffers below as the line leaves them,
+    ///   plus, for a comment, its text as handed to the sink.
+    ///
+    /// The buffers are the data buffer (each value plus an LF), the event
+    /// type buffer, and the last event ID buffer while it holds an `id` value
+    /// that no blank line has committed yet, each counted as stored: UTF-8,
+    /// where every invalid byte sequence has become a 3-byte U+FFFD. The
+    /// committed last event ID, which persists across events, is not counted.
+    ///
+    /// Memory follows: the parser owns the held bytes, the committed last
+    /// event ID, and spare capacity. No buffer grows past the limit, and
+    /// before one grows so far that the capacities together would pass twice
+    /// the limit, the others give back what they do not use (down to 64 KiB
+    /// each); so the parser owns at most about three times the limit, and
+    /// usually far less. [`finish`](Parser::finish) shrinks every buffer to
+    /// 64 KiB, and a failed parser keeps nothing but the last event ID.
     pub fn max_buffer(&self) -> usize {
         self.max_buffer
     }
@@ -156,8 +205,8 @@ impl Parser {
     /// example from a value the application saved earlier.
     pub fn set_last_event_id(&mut self, id: &str) {
         id.clone_into(&mut self.last_event_id);
-        id.clone_into(&mut self.id_buffer);
-        self.id_changed = false;
+        self.drop_pending_id();
+        self.id_unreported = true;
     }
 
     /// The reconnection time, in milliseconds, from the latest valid `retry`
@@ -175,36 +224,21 @@ impl Parser {
     ///
     /// # Errors
     ///
-    /// [`ParseError::BufferLimitExceeded`] when a line plus the data buffered
-    /// for the current event exceeds [`max_buffer`](Parser::max_buffer) bytes
-    /// (counted as received, before UTF-8 decoding).
-    /// Whatever the chunk completed before that point has been reported. The
-    /// parser then stays failed, returning the same error from every `feed`,
-    /// until [`reset`](Parser::reset). Where the error happens does not depend
-    /// on how the stream is split into chunks.
+    /// [`ParseError::BufferLimitExceeded`] when what the parser would hold for
+    /// the event being received exceeds [`max_buffer`](Parser::max_buffer)
+    /// bytes (see there for what is counted); the bytes that would pass it are
+    /// never copied. Whatever the chunk completed before that point has been
+    /// reported. The parser then drops the event being received and stays
+    /// failed, returning the same error from every `feed`, until
+    /// [`reset`](Parser::reset). Where the error happens does not depend on
+    /// how the stream is split into chunks.
     pub fn feed<S: Sink + ?Sized>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), ParseError> {
         if self.failed {
             return Err(self.limit_error());
         }
-        let mut rest = chunk;
-        if let Some(matched) = self.bom_matched {
-            match self.strip_bom(rest, matched) {
-                Some(after_bom) => rest = after_bom,
-                None => return Ok(()),
-            }
-        }
-        if self.pending_cr {
-            if let Some((&first, after)) = rest.split_first() {
-                self.pending_cr = false;
-                if first == b'\n' {
-                    // [spec] CRLF is one line ending, even split across chunks.
-                    rest = after;
-                }
-            }
-        }
-        let result = self.feed_lines(rest, sink);
+        let result = self.feed_chunk(chunk, sink);
         if result.is_err() {
-            self.failed = true;
+            self.fail();
         }
         result
     }
@@ -220,14 +254,13 @@ impl Parser {
     /// mark again, and a CR at the end of this stream does not pair with an LF
     /// at the start of the next. The last event ID and the reconnection time
     /// persist. A failed parser stays failed until [`reset`](Parser::reset).
+    /// Every buffer but the last event ID shrinks to at most 64 KiB.
     pub fn finish(&mut self) {
         self.discard_pending();
         self.bom_matched = Some(0);
         self.pending_cr = false;
         // Give back memory a very large event may have left behind.
-        const KEEP: usize = 64 * 1024;
-        self.line.shrink_to(KEEP);
-        self.data.shrink_to(KEEP);
+        self.release_spare(None);
     }
 
     /// Discards undispatched data, like the `reset()` method of WHATWG HTML's
@@ -246,12 +279,31 @@ impl Parser {
 
     fn discard_pending(&mut self) {
         self.line.clear();
-        self.clear_data();
+        self.data.clear();
         self.event_type.clear();
-        if self.id_changed {
-            self.id_buffer.clone_from(&self.last_event_id);
-            self.id_changed = false;
+        self.id_pending = false;
+        self.held = 0;
+    }
+
+    /// The last event ID buffer goes back to the committed last event ID.
+    fn drop_pending_id(&mut self) {
+        if self.id_pending {
+            self.held -= self.id_buffer.len();
+            self.id_pending = false;
         }
+    }
+
+    /// Enters the failed state: nothing is held any more, so every buffer
+    /// but the last event ID gives its memory back.
+    fn fail(&mut self) {
+        self.failed = true;
+        self.discard_pending();
+        self.line = Vec::new();
+        self.data = String::new();
+        self.event_type = String::new();
+        self.id_buffer = String::new();
+        self.scratch = String::new();
+        self.last_event_id.shrink_to_fit();
     }
 
     fn limit_error(&self) -> ParseError {
@@ -260,10 +312,151 @@ impl Parser {
         }
     }
 
+    /// Fails if `more` bytes on top of what is held would pass the limit.
+    ///
+    /// Checking every line, buffered or not, keeps the outcome independent of
+    /// the chunking: a line that fails when it ends also fails while it
+    /// arrives, and the reverse.
+    fn check(&self, more: usize) -> Result<(), ParseError> {
+        if self.held.saturating_add(more) > self.max_buffer {
+            Err(self.limit_error())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Fails if storing `value` would pass the limit, `more` being what is
+    /// held once it is stored, on top of the buffers as they are now. Only
+    /// invalid UTF-8 needs the check: a valid value is no longer than its
+    /// line, which [`check`](Parser::check) already counted on top of the
+    /// same buffers (and a value replaces, or adds less than, its line).
+    fn check_value(&self, value: &Value<'_>, more: usize) -> Result<(), ParseError> {
+        if value.text.is_some() {
+            Ok(())
+        } else {
+            self.check(more)
+        }
+    }
+
+    /// Makes room for `additional` more bytes in one buffer. Its capacity
+    /// grows geometrically but not past the limit; if the buffers' capacities
+    /// together would pass twice the limit, the others first give back what
+    /// they do not use.
+    fn make_room(&mut self, which: Buf, additional: usize) {
+        let (len, capacity) = self.size_of(which);
+        if capacity - len < additional {
+            self.grow(which, additional);
+        }
+    }
+
+    /// The length and capacity of one buffer.
+    fn size_of(&self, which: Buf) -> (usize, usize) {
+        match which {
+            Buf::Line => (self.line.len(), self.line.capacity()),
+            Buf::Data => (self.data.len(), self.data.capacity()),
+            Buf::Type => (self.event_type.len(), self.event_type.capacity()),
+            Buf::Id => (self.id_buffer.len(), self.id_buffer.capacity()),
+            Buf::Scratch => (self.scratch.len(), self.scratch.capacity()),
+        }
+    }
+
+    /// The slow path of [`make_room`](Parser::make_room).
+    #[cold]
+    fn grow(&mut self, which: Buf, additional: usize) {
+        let (len, capacity) = self.size_of(which);
+        let needed = len.saturating_add(additional);
+        let target = needed.max(capacity.saturating_mul(2).min(self.max_buffer));
+        let others = self.capacity_total().saturating_sub(capacity);
+        if others.saturating_add(target) > self.budget() {
+            self.release_spare(Some(which));
+        }
+        let more = target.saturating_sub(len);
+        match which {
+            Buf::Line => self.line.reserve_exact(more),
+            Buf::Data => self.data.reserve_exact(more),
+            Buf::Type => self.event_type.reserve_exact(more),
+            Buf::Id => self.id_buffer.reserve_exact(more),
+            Buf::Scratch => self.scratch.reserve_exact(more),
+        }
+    }
+
+    /// What the buffers' capacities may add up to before the ones not
+    /// growing give back their spare capacity: twice the limit.
+    fn budget(&self) -> usize {
+        self.max_buffer.saturating_mul(2)
+    }
+
+    fn capacity_total(&self) -> usize {
+        [
+            self.line.capacity(),
+            self.data.capacity(),
+            self.event_type.capacity(),
+            self.id_buffer.capacity(),
+            self.scratch.capacity(),
+            self.last_event_id.capacity(),
+        ]
+        .iter()
+        .fold(0, |total, capacity| total.saturating_add(*capacity))
+    }
+
+    /// Shrinks every buffer but `except` to its length or 64 KiB, whichever
+    /// is more (the scratch buffer and a stale id buffer count as empty).
+    fn release_spare(&mut self, except: Option<Buf>) {
+        let keep = |buf: Buf| except != Some(buf);
+        if keep(Buf::Line) {
+            self.line.shrink_to(KEEP);
+        }
+        if keep(Buf::Data) {
+            self.data.shrink_to(KEEP);
+        }
+        if keep(Buf::Type) {
+            self.event_type.shrink_to(KEEP);
+        }
+        if keep(Buf::Id) {
+            if !self.id_pending {
+                self.id_buffer.clear();
+            }
+            self.id_buffer.shrink_to(KEEP);
+        }
+        if keep(Buf::Scratch) {
+            self.scratch.clear();
+            self.scratch.shrink_to(KEEP);
+        }
+        self.last_event_id.shrink_to(KEEP);
+    }
+
+    fn feed_chunk<S: Sink + ?Sized>(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut S,
+    ) -> Result<(), ParseError> {
+        let mut rest = chunk;
+        if let Some(matched) = self.bom_matched {
+            match self.strip_bom(rest, matched)? {
+                Some(after_bom) => rest = after_bom,
+                None => return Ok(()),
+            }
+        }
+        if self.pending_cr {
+            if let Some((&first, after)) = rest.split_first() {
+                self.pending_cr = false;
+                if first == b'\n' {
+                    // [spec] CRLF is one line ending, even split across chunks.
+                    rest = after;
+                }
+            }
+        }
+        self.feed_lines(rest, sink)
+    }
+
     /// Handles the leading byte order mark, which may arrive over several
     /// chunks. Returns the rest of `chunk` to parse, or `None` if the whole
     /// chunk is (so far) a prefix of the BOM and is held back.
-    fn strip_bom<'c>(&mut self, chunk: &'c [u8], matched: usize) -> Option<&'c [u8]> {
+    fn strip_bom<'c>(
+        &mut self,
+        chunk: &'c [u8],
+        matched: usize,
+    ) -> Result<Option<&'c [u8]>, ParseError> {
         let wanted = BOM.get(matched..).unwrap_or_default();
         let common = wanted
             .iter()
@@ -273,18 +466,26 @@ impl Parser {
         if common == wanted.len() {
             // [spec] One leading U+FEFF is skipped.
             self.bom_matched = None;
-            return chunk.get(common..);
+            return Ok(chunk.get(common..));
         }
         if common == chunk.len() {
             self.bom_matched = Some(matched + common);
-            return None;
+            return Ok(None);
         }
         // Not a BOM: the bytes held back so far are ordinary content (they
         // hold no line ending, so they start the first line).
         self.bom_matched = None;
-        self.line
-            .extend_from_slice(BOM.get(..matched).unwrap_or_default());
-        Some(chunk)
+        self.buffer_line(BOM.get(..matched).unwrap_or_default())?;
+        Ok(Some(chunk))
+    }
+
+    /// Keeps `part`, the start (or more) of a line whose end has not arrived,
+    /// if the line so far fits within the limit.
+    fn buffer_line(&mut self, part: &[u8]) -> Result<(), ParseError> {
+        self.check(self.line.len().saturating_add(part.len()))?;
+        self.make_room(Buf::Line, part.len());
+        self.line.extend_from_slice(part);
+        Ok(())
     }
 
     /// Splits `chunk` into lines and processes them.
@@ -299,18 +500,19 @@ impl Parser {
         // ending of this one.
         if !self.line.is_empty() {
             let Some((head, tail)) = find_line_end(rest) else {
-                self.line.extend_from_slice(rest);
-                return self.check_line(self.line.len(), None);
+                return self.buffer_line(rest);
             };
-            let mut line = mem::take(&mut self.line);
-            line.extend_from_slice(head);
-            let checked = self.check_line(line.len(), None);
-            if checked.is_ok() {
-                self.process_line(&line, None, sink);
-            }
-            line.clear();
+            self.buffer_line(head)?;
+            let line = mem::take(&mut self.line);
+            let processed = self.process_line(&line, None, sink);
             self.line = line;
-            checked?;
+            self.line.clear();
+            processed?;
+            // While the line was processed its buffer was out of sight of
+            // `make_room`: apply the budget now.
+            if self.capacity_total() > self.budget() {
+                self.release_spare(None);
+            }
             rest = self.skip_line_end(tail);
         }
 
@@ -323,59 +525,46 @@ impl Parser {
 
         // Lines that lie wholly inside the chunk are read in place. The value
         // of an event's first `data` line is not even copied: `borrowed`
-        // stands for a data buffer holding that value and an LF, and is only
-        // copied into `self.data` if a second `data` line arrives or the
-        // chunk ends first.
+        // stands for a data buffer holding that value and an LF (counted in
+        // `held`), and is only copied into `self.data` if a second
+        // `data` line arrives or the chunk ends first.
         let mut borrowed: Option<Value<'_>> = None;
         while let Some((line, tail)) = find_line_end(rest) {
-            self.check_line(line.len(), borrowed)?;
             let line_text = text.get(..line.len());
             if line.is_empty() {
+                // Nothing to check: after every line, what is held fits.
                 self.dispatch(borrowed.take(), sink);
             } else if let Some(value) = data_value(line) {
+                self.check(line.len())?;
                 let value = Value::suffix(line, line_text, value);
                 if let Some(earlier) = borrowed.take() {
-                    self.append_data(earlier);
-                    self.append_data(value);
+                    self.held -= earlier.len + 1;
+                    self.append_data(earlier)?;
+                    self.append_data(value)?;
                 } else if self.data.is_empty() {
+                    let added = value.len.saturating_add(1);
+                    self.check_value(&value, added)?;
+                    self.held += added;
                     borrowed = Some(value);
                 } else {
-                    self.append_data(value);
+                    self.append_data(value)?;
                 }
             } else {
-                self.process_line(line, line_text, sink);
+                self.check(line.len())?;
+                self.process_line(line, line_text, sink)?;
             }
             let after = self.skip_line_end(tail);
             text = text.get(rest.len() - after.len()..).unwrap_or_default();
             rest = after;
         }
         if let Some(value) = borrowed {
-            self.append_data(value);
+            self.held -= value.len + 1;
+            self.append_data(value)?;
         }
         if rest.is_empty() {
             return Ok(());
         }
-        self.line.extend_from_slice(rest);
-        self.check_line(self.line.len(), None)
-    }
-
-    /// Fails if a line of `line_len` bytes (or its part received so far) plus
-    /// the input bytes in the data buffer (or in the not yet copied
-    /// `borrowed` value and its LF) exceed the limit.
-    ///
-    /// Checking every line, buffered or not, keeps the outcome independent of
-    /// the chunking, and bounds memory: a `data` line adds fewer bytes to the
-    /// data buffer than its own length.
-    fn check_line(&self, line_len: usize, borrowed: Option<Value<'_>>) -> Result<(), ParseError> {
-        let data_len = match borrowed {
-            Some(value) => value.bytes.len().saturating_add(1),
-            None => self.data_input_len,
-        };
-        if line_len.saturating_add(data_len) > self.max_buffer {
-            Err(self.limit_error())
-        } else {
-            Ok(())
-        }
+        self.buffer_line(rest)
     }
 
     /// Skips the line ending at the start of `tail` (CR, LF or CRLF) and
@@ -400,35 +589,53 @@ impl Parser {
         line: &[u8],
         line_text: Option<&str>,
         sink: &mut S,
-    ) {
+    ) -> Result<(), ParseError> {
         // [spec] A blank line dispatches the event.
         let Some((name, value)) = split_field(line) else {
             self.dispatch(None, sink);
-            return;
+            return Ok(());
         };
-        let value = Value::suffix(line, line_text, value);
         match name {
             // [spec] A line starting with a colon is a comment.
-            b"" => sink.on_comment(value.decode(&mut self.scratch)),
+            b"" => {
+                let value = Value::suffix(line, line_text, value);
+                // Its decoded text is held while the sink reads it.
+                self.check_value(&value, value.len)?;
+                if value.text.is_none() {
+                    self.scratch.clear();
+                    self.make_room(Buf::Scratch, value.len);
+                }
+                sink.on_comment(value.decode(&mut self.scratch));
+            }
             // [spec] `data`: append the value and an LF to the data buffer.
-            b"data" => self.append_data(value),
+            b"data" => self.append_data(Value::suffix(line, line_text, value))?,
             // [spec] `event`: set the event type buffer to the value.
             b"event" => {
+                let value = Value::suffix(line, line_text, value);
+                self.held -= self.event_type.len();
                 self.event_type.clear();
+                self.check_value(&value, value.len)?;
+                self.make_room(Buf::Type, value.len);
                 value.push_to(&mut self.event_type);
+                self.held += value.len;
             }
             // [spec] `id`: set the last event ID buffer to the value, unless
             // the value contains U+0000; then the field is ignored (below).
             // A NUL byte is U+0000 and never part of a longer sequence.
-            b"id" if memchr(0, value.bytes).is_none() => {
+            b"id" if memchr(0, value).is_none() => {
+                let value = Value::suffix(line, line_text, value);
+                self.drop_pending_id();
+                self.check_value(&value, value.len)?;
                 self.id_buffer.clear();
+                self.make_room(Buf::Id, value.len);
                 value.push_to(&mut self.id_buffer);
-                self.id_changed = true;
+                self.id_pending = true;
+                self.held += value.len;
             }
             // [spec] `retry`: only a value of ASCII digits sets the
             // reconnection time; anything else is ignored.
             b"retry" => {
-                if let Some(millis) = parse_retry(value.bytes) {
+                if let Some(millis) = parse_retry(value) {
                     self.reconnection_time = Some(millis);
                     sink.on_retry(millis);
                 }
@@ -436,35 +643,46 @@ impl Parser {
             // [spec] Any other field is ignored.
             _ => {}
         }
+        Ok(())
     }
 
-    fn append_data(&mut self, value: Value<'_>) {
+    /// Appends a `data` value and an LF to the data buffer, if they fit.
+    fn append_data(&mut self, value: Value<'_>) -> Result<(), ParseError> {
+        let added = value.len.saturating_add(1);
+        self.check_value(&value, added)?;
+        self.make_room(Buf::Data, added);
         value.push_to(&mut self.data);
         self.data.push('\n');
-        self.data_input_len = self
-            .data_input_len
-            .saturating_add(value.bytes.len())
-            .saturating_add(1);
-    }
-
-    fn clear_data(&mut self) {
-        self.data.clear();
-        self.data_input_len = 0;
+        self.held += added;
+        Ok(())
     }
 
     /// Dispatches the event, following the spec's steps. `borrowed`, if set,
     /// is the single `data` value of the event, not copied into `self.data`.
     fn dispatch<S: Sink + ?Sized>(&mut self, borrowed: Option<Value<'_>>, sink: &mut S) {
         // [spec] 1. The last event ID buffer becomes the last event ID string
-        // (whether or not an event is dispatched).
-        if self.id_changed {
-            self.last_event_id.clone_from(&self.id_buffer);
-            self.id_changed = false;
+        // (whether or not an event is dispatched). Swapping moves the value
+        // without a copy; `id_buffer` keeps the old allocation as spare.
+        if self.id_pending {
+            mem::swap(&mut self.last_event_id, &mut self.id_buffer);
+            self.id_pending = false;
+            self.id_unreported = true;
         }
+        // [spec] 5. (below) clears the rest.
+        self.held = 0;
         // [spec] 2. An empty data buffer means no event: clear the buffers.
         // [spec] 3. Otherwise, drop the data buffer's final LF.
         let data = match borrowed {
-            Some(value) => value.decode(&mut self.scratch),
+            Some(Value {
+                text: Some(text), ..
+            }) => text,
+            Some(value) => {
+                // Invalid UTF-8: decoded into the (empty) data buffer, whose
+                // size was checked when the value was borrowed.
+                self.make_room(Buf::Data, value.len);
+                value.push_to(&mut self.data);
+                self.data.as_str()
+            }
             None => match self.data.strip_suffix('\n') {
                 Some(data) => data,
                 None => {
@@ -483,9 +701,11 @@ impl Parser {
             event_type,
             data,
             last_event_id: &self.last_event_id,
+            id_changed: self.id_unreported,
         });
+        self.id_unreported = false;
         // [spec] 5. Clear the data buffer and the event type buffer.
-        self.clear_data();
+        self.data.clear();
         self.event_type.clear();
     }
 }
@@ -545,33 +765,40 @@ fn parse_retry(value: &[u8]) -> Option<u64> {
     }))
 }
 
-/// A field value: its bytes, and the same as `&str` when the bytes are
-/// already known to be valid UTF-8.
+/// A field value: its bytes, the same as `&str` when they are valid UTF-8,
+/// and its length once decoded.
 #[derive(Clone, Copy)]
 struct Value<'a> {
     bytes: &'a [u8],
+    /// `Some` exactly when `bytes` are valid UTF-8.
     text: Option<&'a str>,
+    /// The length of the decoded value: what storing it takes.
+    len: usize,
 }
 
 impl<'a> Value<'a> {
-    /// `value`, a suffix of `line`, with its text cut from `line_text`.
+    /// `value`, a suffix of `line`, with its text cut from `line_text` (the
+    /// line as `&str`, if known to be valid) or else checked here.
     fn suffix(line: &[u8], line_text: Option<&'a str>, value: &'a [u8]) -> Self {
         let start = line.len() - value.len();
+        let text = line_text
+            .and_then(|text| text.get(start..))
+            .or_else(|| core::str::from_utf8(value).ok());
+        let len = match text {
+            Some(text) => text.len(),
+            None => lossy_len(value),
+        };
         Self {
             bytes: value,
-            text: line_text.and_then(|text| text.get(start..)),
+            text,
+            len,
         }
-    }
-
-    /// The value as `&str` if it is valid UTF-8.
-    fn valid(self) -> Option<&'a str> {
-        self.text.or_else(|| core::str::from_utf8(self.bytes).ok())
     }
 
     /// The value as text, decoded as by [`push_to`](Value::push_to); uses
     /// `scratch` for the result only if the bytes are invalid UTF-8.
     fn decode(self, scratch: &'a mut String) -> &'a str {
-        match self.valid() {
+        match self.text {
             Some(text) => text,
             None => {
                 scratch.clear();
@@ -589,7 +816,7 @@ impl<'a> Value<'a> {
     /// an incomplete one the same way in both cases; so are the colon and the
     /// space that end a field name.
     fn push_to(self, out: &mut String) {
-        match self.valid() {
+        match self.text {
             Some(text) => out.push_str(text),
             None => push_lossy(out, self.bytes),
         }
@@ -614,4 +841,17 @@ fn push_lossy(out: &mut String, bytes: &[u8]) {
             out.push(char::REPLACEMENT_CHARACTER);
         }
     }
+}
+
+/// The length of `bytes` decoded by [`push_lossy`].
+fn lossy_len(bytes: &[u8]) -> usize {
+    bytes.utf8_chunks().fold(0, |len, chunk| {
+        let replacement = if chunk.invalid().is_empty() {
+            0
+        } else {
+            char::REPLACEMENT_CHARACTER.len_utf8()
+        };
+        len.saturating_add(chunk.valid().len())
+            .saturating_add(replacement)
+    })
 }

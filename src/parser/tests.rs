@@ -307,6 +307,7 @@ fn owned_event_from_event() {
         event_type: "t",
         data: "d",
         last_event_id: "i",
+        id_changed: true,
     });
     assert_eq!(
         owned,
@@ -316,4 +317,266 @@ fn owned_event_from_event() {
             last_event_id: "i".into(),
         }
     );
+}
+
+// --- What the limit counts (issue #10, finding 2) -------------------------------------
+
+/// The capacities of every buffer the parser owns.
+fn capacity(parser: &Parser) -> usize {
+    parser.line.capacity()
+        + parser.data.capacity()
+        + parser.event_type.capacity()
+        + parser.id_buffer.capacity()
+        + parser.last_event_id.capacity()
+        + parser.scratch.capacity()
+}
+
+fn fails(parser: &mut Parser, bytes: &[u8]) -> bool {
+    parser.feed(bytes, &mut Vec::new()).is_err()
+}
+
+#[test]
+fn limit_counts_data_as_decoded() {
+    // "data: " + 3 invalid bytes is a 9-byte line, but stores 3 U+FFFD and an LF.
+    let hostile = b"data: \xFF\xFF\xFF\n\n";
+    assert!(fails(&mut Parser::with_max_buffer(9), hostile));
+    assert_eq!(
+        feed(&mut Parser::with_max_buffer(10), hostile),
+        [event("message", "\u{FFFD}\u{FFFD}\u{FFFD}", "")]
+    );
+    // The same when the value was borrowed from the chunk, then copied by a
+    // second `data` line, or kept across chunks.
+    assert!(fails(
+        &mut Parser::with_max_buffer(11),
+        b"data: \xFF\xFF\xFF\ndata\n\n"
+    ));
+    let mut parser = Parser::with_max_buffer(9);
+    assert_eq!(feed(&mut parser, b"data: \xFF\xFF"), []);
+    assert!(fails(&mut parser, b"\xFF\n"));
+}
+
+#[test]
+fn limit_counts_the_event_type_buffer() {
+    // 8 bytes of type, then a 13-byte line: 21 > 16.
+    assert!(fails(
+        &mut Parser::with_max_buffer(16),
+        b"event: 12345678\ndata: 1234567\n\n"
+    ));
+    assert_eq!(
+        feed(
+            &mut Parser::with_max_buffer(21),
+            b"event: 12345678\ndata: 1234567\n\n"
+        ),
+        [event("12345678", "1234567", "")]
+    );
+    // Replacing the type frees what the old value took: 3 bytes held plus an
+    // 11-byte line, then 12 bytes held instead of 3.
+    assert_eq!(
+        feed(
+            &mut Parser::with_max_buffer(14),
+            b"event: \xFF\nevent: \xFF\xFF\xFF\xFF\n"
+        ),
+        []
+    );
+    // Decoded: 5 invalid bytes are 15 bytes of type.
+    assert!(fails(
+        &mut Parser::with_max_buffer(14),
+        b"event: \xFF\xFF\xFF\xFF\xFF\n"
+    ));
+}
+
+#[test]
+fn limit_counts_an_uncommitted_id_only() {
+    assert!(fails(
+        &mut Parser::with_max_buffer(16),
+        b"id: 12345678\ndata: 1234567\n\n"
+    ));
+    // Once committed, the id is the stream's last event ID, not the event's.
+    assert_eq!(
+        feed(
+            &mut Parser::with_max_buffer(16),
+            b"id: 12345678\n\ndata: 1234567\n\n"
+        ),
+        [event("message", "1234567", "12345678")]
+    );
+    assert!(fails(
+        &mut Parser::with_max_buffer(14),
+        b"id: \xFF\xFF\xFF\xFF\xFF\n"
+    ));
+    // An id with NUL is ignored: it takes nothing.
+    assert_eq!(
+        feed(
+            &mut Parser::with_max_buffer(12),
+            b"id: 1234567\0\ndata: 1\n\n"
+        ),
+        [event("message", "1", "")]
+    );
+}
+
+#[test]
+fn limit_counts_a_comments_decoded_text() {
+    assert!(fails(&mut Parser::with_max_buffer(8), b":\xFF\xFF\xFF\n"));
+    assert_eq!(
+        feed(&mut Parser::with_max_buffer(9), b":\xFF\xFF\xFF\n"),
+        [Item::Comment("\u{FFFD}\u{FFFD}\u{FFFD}".into())]
+    );
+}
+
+#[test]
+fn a_chunk_without_a_line_end_is_not_copied_past_the_limit() {
+    let mut parser = Parser::with_max_buffer(1024);
+    assert!(fails(&mut parser, &vec![b'x'; 1024 * 1024]));
+    assert!(parser.line.capacity() <= 1024);
+    // Nor the rest of a carried line, with or without its end.
+    let mut parser = Parser::with_max_buffer(1024);
+    assert_eq!(feed(&mut parser, b"data: "), []);
+    assert!(fails(
+        &mut parser,
+        &[vec![b'x'; 1024 * 1024], b"\n".to_vec()].concat()
+    ));
+    assert!(parser.line.capacity() <= 1024);
+}
+
+#[test]
+fn a_failed_parser_gives_its_memory_back() {
+    let limit = 1024 * 1024;
+    let mut parser = Parser::with_max_buffer(limit);
+    let third = vec![0xFF; limit / 3 - 16];
+    assert_eq!(feed(&mut parser, b"id: 1\n\n"), []);
+    for field in [&b"event: "[..], b"id: ", b"data: "] {
+        for piece in [field, &third, b"\n"] {
+            if parser.feed(piece, &mut Vec::new()).is_err() {
+                assert_eq!(capacity(&parser), parser.last_event_id.capacity());
+                assert_eq!(parser.last_event_id(), "1");
+                return;
+            }
+        }
+    }
+    panic!("the hostile event fit");
+}
+
+/// Feeds the issue's hostile event (an `event`, an `id` and a `data` line of
+/// invalid bytes, each about a third of the limit) in `chunk`-byte pieces, and
+/// returns the largest total capacity seen and whether the parser failed.
+fn hostile_event(limit: usize, line_bytes: usize, chunk: usize) -> (usize, bool) {
+    let value = vec![0xFF; line_bytes];
+    let stream = [
+        &b"event: "[..],
+        &value,
+        b"\nid: ",
+        &value,
+        b"\ndata: ",
+        &value,
+        b"\n\n",
+    ]
+    .concat();
+    let mut parser = Parser::with_max_buffer(limit);
+    let mut peak = 0;
+    let mut failed = false;
+    for piece in stream.chunks(chunk) {
+        failed |= parser.feed(piece, &mut Vec::new()).is_err();
+        peak = peak.max(capacity(&parser));
+    }
+    (peak, failed)
+}
+
+#[test]
+fn the_hostile_event_stays_within_the_limit() {
+    let limit = 3 * 1024 * 1024;
+    // Just under the limit (3 × 3 × 341 KiB decoded, plus an LF): parsed.
+    for chunk in [1000, 64 * 1024, usize::MAX] {
+        let (peak, failed) = hostile_event(limit, limit / 9 - 1, chunk);
+        assert!(!failed, "chunk {chunk}");
+        assert!(peak <= 2 * limit, "chunk {chunk}: {peak} bytes of buffers");
+    }
+    // Each line a third of the limit: it fails at the `id` line.
+    for chunk in [1000, 64 * 1024, usize::MAX] {
+        let (peak, failed) = hostile_event(limit, limit / 3, chunk);
+        assert!(failed, "chunk {chunk}");
+        assert!(peak <= 2 * limit, "chunk {chunk}: {peak} bytes of buffers");
+    }
+}
+
+#[test]
+fn buffers_give_back_spare_capacity_beyond_twice_the_limit() {
+    // Each event fills a different buffer up to the limit; without the budget
+    // the capacities would add up to about 6 × the limit.
+    let limit = 256 * 1024;
+    let big = "x".repeat(limit - 16);
+    let mut parser = Parser::with_max_buffer(limit);
+    let streams = [
+        format!("event: {big}\ndata\n\n"),
+        format!("data: {big}\n\n"),
+        format!("id: {big}\n\n"),
+        format!("id: {big}\n\n"),
+        format!(":{big}\n"),
+        format!(":{}\n", "\u{FFFD}".repeat(limit / 3 - 8)),
+        format!("data: {}\n\n", "\u{FFFD}".repeat(limit / 3 - 8)),
+    ];
+    for stream in &streams {
+        for piece in stream.as_bytes().chunks(4096) {
+            parser
+                .feed(piece, &mut Vec::new())
+                .expect("each event fits");
+            let capacity = capacity(&parser);
+            // What is held (at most the limit), the committed id (at most the
+            // limit) and up to 64 KiB kept by each other buffer.
+            assert!(
+                capacity <= 2 * limit + 4 * KEEP,
+                "{capacity} bytes of buffers"
+            );
+        }
+    }
+    parser.finish();
+    assert!(capacity(&parser) <= limit + 5 * KEEP);
+}
+
+// --- Event::id_changed (issue #10, finding 3) ------------------------------------------
+
+/// Records `(data, last_event_id, id_changed)` per event.
+#[derive(Default)]
+struct Ids(Vec<(String, String, bool)>);
+
+impl Sink for Ids {
+    fn on_event(&mut self, event: Event<'_>) {
+        self.0.push((
+            event.data.to_owned(),
+            event.last_event_id.to_owned(),
+            event.id_changed,
+        ));
+    }
+}
+
+#[test]
+fn id_changed_is_set_exactly_when_the_id_may_have_changed() {
+    let mut parser = Parser::new();
+    let mut ids = Ids::default();
+    let mut feed = |bytes: &[u8]| parser.feed(bytes, &mut ids).expect("within the limit");
+    feed(b"data: first\n\ndata: a\n\nid: 1\ndata: b\n\ndata: c\n\n");
+    feed(b"id: 1\ndata: same value\n\nid: 2\n\n\ndata: after a bare commit\n\n");
+    feed(b"id: 3\ndata: x\n");
+    parser.finish();
+    parser
+        .feed(b"data: uncommitted id dropped\n\n", &mut ids)
+        .expect("within the limit");
+    parser.set_last_event_id("seed");
+    parser
+        .feed(b"data: seeded\n\ndata: again\n\n", &mut ids)
+        .expect("within the limit");
+    let expected = [
+        ("first", "", true),
+        ("a", "", false),
+        ("b", "1", true),
+        ("c", "1", false),
+        ("same value", "1", true),
+        ("after a bare commit", "2", true),
+        ("uncommitted id dropped", "2", false),
+        ("seeded", "seed", true),
+        ("again", "seed", false),
+    ];
+    let expected: Vec<(String, String, bool)> = expected
+        .iter()
+        .map(|(data, id, changed)| ((*data).into(), (*id).into(), *changed))
+        .collect();
+    assert_eq!(ids.0, expected);
 }

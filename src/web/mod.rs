@@ -1,7 +1,6 @@
 //! Browser glue (wasm32 only): fetch, streams, timers and DOM events around the pure
 //! [`parser`](crate::parser) and [`connection`](crate::connection) core.
 
-mod batch;
 mod options;
 mod source;
 mod state;

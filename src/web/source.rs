@@ -155,9 +155,14 @@ impl EventSourceCore {
 
     /// The last event ID string, sent as `Last-Event-ID` when reconnecting.
     #[wasm_bindgen(getter = lastEventId)]
-    pub fn last_event_id(&self) -> String {
-        self.source
-            .with(|core| core.parser.last_event_id().to_owned())
+    pub fn last_event_id(&self) -> js_sys::JsString {
+        match self.source.final_id.get() {
+            Some(id) => id,
+            None => self
+                .source
+                .with(|core| core.parser.last_event_id().to_owned())
+                .into(),
+        }
     }
 
     /// The reconnection time in milliseconds (initially 3000, then the server's `retry:`).

@@ -104,12 +104,13 @@ impl Core {
         self.connection.ready_state() == ReadyState::Closed
     }
 
-    /// Once the source is done: keeps only what the getters read (the last event ID),
-    /// not the buffers a large event left in the parser.
-    pub fn release_buffers(&mut self) {
-        let mut parser = Parser::with_max_buffer(self.parser.max_buffer());
-        parser.set_last_event_id(self.parser.last_event_id());
-        self.parser = parser;
+    /// Once the source is done: drops the parser's buffers (a large event may have left
+    /// megabytes) and returns the last event ID, which the getter reads from JS from now
+    /// on (it can be as long as `maxEventSize`).
+    pub fn release_buffers(&mut self) -> String {
+        let id = self.parser.last_event_id().to_owned();
+        self.parser = Parser::with_max_buffer(self.parser.max_buffer());
+        id
     }
 }
 
@@ -163,6 +164,8 @@ pub struct Source {
     pub signal: Slot<SignalListener>,
     /// The attached `stream()` / `for await` consumer.
     pub consumer: Slot<sys::Controller>,
+    /// The last event ID once the source is done (see [`Core::release_buffers`]).
+    pub final_id: Slot<js_sys::JsString>,
     /// The `Error` a consumer gets when the source failed (ours, kept for a consumer
     /// that attaches later; it references nothing of the caller's).
     pub failure: Slot<JsValue>,
@@ -188,6 +191,7 @@ impl Source {
             give_up: Slot::default(),
             signal: Slot::default(),
             consumer: Slot::default(),
+            final_id: Slot::default(),
             failure: Slot::default(),
         }
     }

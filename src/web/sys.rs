@@ -8,22 +8,42 @@ use wasm_bindgen::prelude::*;
 use web_sys::EventTarget;
 
 #[wasm_bindgen(inline_js = r#"
+const idEncoder = new TextEncoder();
+const idDecoder = new TextDecoder();
+// A long id as a string of its own: a slice of `text` would keep the whole batch alive,
+// and (in Chromium) be copied again by every `MessageEvent` it is given to, whereas a
+// decoder's string is shared. Once per id change, so in proportion to the input.
+function own_id(slice) {
+  return slice.length > 1024 ? idDecoder.decode(idEncoder.encode(slice)) : slice;
+}
 export function deliver_batch(target, route, text, meta, origin) {
   // `meta` is a view into wasm memory, which a listener could grow (detaching it).
   meta = meta.slice();
-  let pos = 0, id = '', queued = 0;
-  for (let i = 0; i < meta.length; i += 3) {
-    let type = 'message';
-    if (meta[i] !== 0xffffffff) type = text.slice(pos, pos += meta[i]);
-    const data = text.slice(pos, pos += meta[i + 1]);
-    if (meta[i + 2] !== 0xffffffff) id = text.slice(pos, pos += meta[i + 2]);
-    if (route.closed === true) break;
-    const consumer = route.consumer;
-    if (consumer !== undefined) {
-      consumer.enqueue({ type, data, lastEventId: id, origin });
-      queued += 1;
-    } else {
-      target.dispatchEvent(new MessageEvent(type, { data, origin, lastEventId: id }));
+  // An id length of 0xffffffff means the previous event's id, which may be in an
+  // earlier batch: it is kept on `route`, so an unchanged id is never decoded again.
+  let pos = 0, id = route.id ?? '', queued = 0, i = 0;
+  try {
+    for (; i < meta.length; i += 3) {
+      let type = 'message';
+      if (meta[i] !== 0xffffffff) type = text.slice(pos, pos += meta[i]);
+      const data = text.slice(pos, pos += meta[i + 1]);
+      if (meta[i + 2] !== 0xffffffff) route.id = id = own_id(text.slice(pos, pos += meta[i + 2]));
+      if (route.closed === true) break;
+      const consumer = route.consumer;
+      if (consumer !== undefined) {
+        consumer.enqueue({ type, data, lastEventId: id, origin });
+        queued += 1;
+      } else {
+        target.dispatchEvent(new MessageEvent(type, { data, origin, lastEventId: id }));
+      }
+    }
+  } finally {
+    // Events left undelivered (closed, or a throw) still set the id the next batch
+    // may refer to.
+    for (i += 3; i < meta.length; i += 3) {
+      if (meta[i] !== 0xffffffff) pos += meta[i];
+      pos += meta[i + 1];
+      if (meta[i + 2] !== 0xffffffff) route.id = own_id(text.slice(pos, pos += meta[i + 2]));
     }
   }
   return queued;
@@ -54,7 +74,7 @@ export function now() {
 export function new_route() {
   // Own data properties from the start, so that setting them never runs a setter a
   // page may have defined on Object.prototype.
-  return { closed: false, consumer: undefined };
+  return { closed: false, consumer: undefined, id: '' };
 }
 export function mark_closed(route) {
   route.closed = true;
@@ -64,9 +84,10 @@ export function ignore_rejection(promise) {
 }
 "#)]
 extern "C" {
-    /// Delivers a batch of events (see `source::Batch` for the encoding): each to
+    /// Delivers a batch of events (see [`crate::batch`] for the encoding): each to
     /// `route.consumer` when set, else dispatched on `target` as a `MessageEvent`,
     /// stopping once a listener closed the source. Returns how many were enqueued.
+    /// `route.id` keeps the last decoded id between batches (for `SAME_ID`).
     /// Listener exceptions are reported by the platform, never thrown here.
     #[wasm_bindgen(catch)]
     pub fn deliver_batch(
@@ -104,7 +125,7 @@ extern "C" {
     /// (`performance.timeOrigin + performance.now()`).
     pub fn now() -> f64;
 
-    /// A new route object for [`deliver_batch`]: `{closed: false, consumer: undefined}`.
+    /// A new route object for [`deliver_batch`]: `{closed: false, consumer: undefined, id: ''}`.
     pub fn new_route() -> Object;
 
     /// Sets `route.closed`, which stops a batch being delivered.

@@ -25,10 +25,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Response};
 
-use super::batch::Batch;
 use super::options::{Options, PerAttempt};
 use super::state::{global, Sleep, Source};
 use super::sys;
+use crate::batch::Batch;
 use crate::connection::{CloseReason, ErrorInfo, ReadyState, ResponseVerdict, StreamVerdict};
 
 /// While a stream consumer is attached, a chunk is parsed this many bytes at a time and
@@ -77,7 +77,10 @@ pub async fn run(source: Rc<Source>) {
 /// After the last attempt: the core keeps only what the getters read, and every handle
 /// is released.
 pub fn finish(source: &Source) {
-    source.with(|core| core.release_buffers());
+    if !source.final_id.is_set() {
+        let id = source.with(|core| core.release_buffers());
+        source.final_id.put(id.into());
+    }
     source.take_all().run();
 }
 
@@ -656,18 +659,18 @@ fn open_details(response: &Response) -> Option<Object> {
 /// were parsed before the events' dispatch tasks ran). Returns `None` when the source
 /// was closed (by a listener or before), else how many events went to the consumer.
 fn deliver(source: &Source, batch: &mut Batch, origin: &JsValue) -> Option<usize> {
-    if let Some(millis) = batch.retry.take() {
+    if let Some(millis) = batch.take_retry() {
         source.with(move |core| core.connection.on_retry_field(millis));
     }
     let mut queued = 0;
-    if !batch.meta.is_empty() {
+    if !batch.is_empty() {
         if source.is_closed() {
             return None;
         }
         let (shell, route) = (source.shell.get()?, source.route.get()?);
-        queued = sys::deliver_batch(&shell, &route, &batch.text, &batch.meta, origin).unwrap_or(0);
-        batch.text.clear();
-        batch.meta.clear();
+        queued =
+            sys::deliver_batch(&shell, &route, batch.text(), batch.meta(), origin).unwrap_or(0);
+        batch.clear();
         // A delivered event makes the connection healthy (it resets the backoff).
         source.with(|core| core.connection.on_event());
     }

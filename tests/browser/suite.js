@@ -9,6 +9,7 @@ import {
 } from './helpers.js';
 import { tests as storms } from './storms.js';
 import { tests as faultTests } from './faults.js';
+import { tests as hostileTests } from './hostile.js';
 
 export const tests = [];
 /**
@@ -1439,3 +1440,6 @@ tests.push(...storms);
 
 // --- Faults against the real server (tests/browser/faults.js) --------------------------------
 tests.push(...faultTests);
+
+// --- Hostile servers: memory and CPU (tests/browser/hostile.js) ------------------------------
+tests.push(...hostileTests);
