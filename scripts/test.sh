@@ -3,7 +3,8 @@
 # in headless Chromium and Firefox, the JS browser and Node tests, and a short fuzz run.
 # Installs what is missing first (wasm target, wasm-bindgen-cli, chromium, firefox-esr +
 # geckodriver, npm packages, cargo-fuzz).
-# Environment: FUZZ_SECONDS (per fuzz target, default 30; 0 skips fuzzing).
+# Environment: FUZZ_SECONDS (per fuzz target, default 30; 0 skips fuzzing); SOAK_CYCLES and
+# SOAK_RECONNECTS (sizes of tests/browser/soak.test.mjs, default 200 and 100).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"

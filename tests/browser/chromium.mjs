@@ -10,7 +10,18 @@ export const CHROMIUM_FLAGS = [
   '--disable-dev-shm-usage',
 ];
 
-/** Launches headless Chromium. */
-export function launchChromium() {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+/**
+ * The extra flags of a memory measurement (tests/browser/soak.test.mjs): a global `gc()`
+ * and an unquantized `performance.memory`.
+ */
+export const MEMORY_FLAGS = ['--js-flags=--expose-gc', '--enable-precise-memory-info'];
+
+/**
+ * Launches headless Chromium. `exposeGc` adds {@link MEMORY_FLAGS}; the default launch
+ * (every other test) is unchanged.
+ * @param {{ exposeGc?: boolean }} [options]
+ */
+export function launchChromium({ exposeGc = false } = {}) {
+  const args = exposeGc ? [...CHROMIUM_FLAGS, ...MEMORY_FLAGS] : CHROMIUM_FLAGS;
+  return chromium.launch({ executablePath: CHROMIUM, args });
 }
