@@ -15,7 +15,13 @@ export const tests = [];
 /**
  * @param {string} name
  * @param {(ctx: {EventSource: any, impl: string, context: string, cleanup: Function}) => Promise<void>} fn
- * @param {{nonSpec?: boolean, notNative?: string, windowOnly?: boolean}} [options]
+ * `notNative`: a reason to skip it against every browser's own EventSource;
+ * `notNativeOn: {firefox: 'reason', webkit: 'reason'}`: only against that engine's own
+ * EventSource (where the engine departs from the spec); `limitOn: {firefox: 'reason'}`:
+ * skipped for every implementation on that engine (a limit of the engine's fetch that no
+ * fetch-based client can get past).
+ * @param {{nonSpec?: boolean, notNative?: string, notNativeOn?: Record<string, string>,
+ *   limitOn?: Record<string, string>, windowOnly?: boolean}} [options]
  */
 function test(name, fn, options = {}) {
   tests.push({ name: options.nonSpec ? `[NON-SPEC] ${name}` : name, fn, ...options });
