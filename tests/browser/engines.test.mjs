@@ -13,11 +13,13 @@ const server = process.env.SSE_SERVER_URL;
 const only = process.env.ONLY ?? '';
 const engines = (process.env.ENGINES ?? 'firefox,webkit').split(',').filter(Boolean);
 
+// RUNS=ours-window,ours-worker,native-window (default all) picks the runs.
+const picked = (process.env.RUNS ?? '').split(',').filter(Boolean);
 const runs = [
   { mode: 'window', impl: 'ours' },
   { mode: 'worker', impl: 'ours' },
   { mode: 'window', impl: 'native' },
-];
+].filter(({ mode, impl }) => picked.length === 0 || picked.includes(`${impl}-${mode}`));
 
 /** Polls `globalThis.__results` through WebDriver until the page has finished. */
 async function resultsOf(driver, timeoutMs) {
