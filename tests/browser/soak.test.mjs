@@ -113,7 +113,7 @@ const PATHS = [
 ];
 
 for (const [path, what] of PATHS) {
-  test(`soak: ${what}: ${CYCLES} cycles, ≥ 90 % of sources and wasm cores collected, memory flat`, { timeout: Math.max(120_000, CYCLES * 40) }, async (t) => {
+  test(`soak: ${what}: ${CYCLES} cycles, ≥ 90 % of sources and wasm cores collected, memory flat`, { timeout: Math.max(120_000, CYCLES * 2 * 60) }, async (t) => {
     const { page, problems, close } = await soakPage();
     let r;
     try {
