@@ -29,7 +29,9 @@ use super::options::{Options, PerAttempt};
 use super::state::{global, Sleep, Source};
 use super::sys;
 use crate::batch::Batch;
-use crate::connection::{CloseReason, ErrorInfo, ReadyState, ResponseVerdict, StreamVerdict};
+use crate::connection::{
+    url, CloseReason, ErrorInfo, NetworkFailure, Phase, ReadyState, ResponseVerdict, StreamVerdict,
+};
 
 /// While a stream consumer is attached, a chunk is parsed this many bytes at a time and
 /// the queue is checked in between, so it overshoots `highWaterMark` by at most the
@@ -40,6 +42,10 @@ const CONSUMER_SLICE: usize = 1024;
 /// so a huge chunk (a caller's stream can hand over any size) never needs a copy of its
 /// own size, and the events it completes are delivered in bounded batches.
 const FEED_SLICE: usize = 64 * 1024;
+
+/// How long the `no-cors` reachability probe after a rejected cross-origin fetch may
+/// take before it counts as unanswered (a network error).
+const PROBE_TIMEOUT_MS: f64 = 10_000.0;
 
 /// The longest delay `setTimeout` honours (a longer one fires at once).
 const MAX_TIMER_MS: u64 = i32::MAX as u64;
@@ -222,6 +228,15 @@ async fn attempt(source: &Source) -> Next {
     let Some((url, last_event_id)) = started else {
         return Next::Stop;
     };
+    // A caller's `fetch` may serve any scheme; the platform's fetches only these.
+    if options.fetch.is_none() && !url::is_fetchable(&url) {
+        return network_failure(source, NetworkFailure::Scheme, Phase::Connect);
+    }
+    // `lastEventIdParam`: the cursor goes in the query instead of the header.
+    let (url, last_event_id) = match (&options.last_event_id_param, last_event_id) {
+        (Some(name), Some(id)) if !id.is_empty() => (url::with_query_param(&url, name, &id), None),
+        (_, id) => (url, id),
+    };
     // The headers and body functions run before every attempt (fresh tokens, a fresh
     // stream); one that throws counts as a failed connection.
     let headers = member_value(source, &options.headers).await;
@@ -229,14 +244,14 @@ async fn attempt(source: &Source) -> Next {
         return Next::Stop;
     }
     let Ok(headers) = headers else {
-        return connect_failed(source);
+        return connect_failed(source, NetworkFailure::Network);
     };
     let body = member_value(source, &options.body).await;
     if source.is_closed() {
         return Next::Stop;
     }
     let Ok(body) = body else {
-        return connect_failed(source);
+        return connect_failed(source, NetworkFailure::Network);
     };
     let abort = AbortController::new().ok();
     let request = options.build_request(
@@ -261,7 +276,7 @@ async fn attempt(source: &Source) -> Next {
         source.abort.put(abort);
     }
     let Ok(request) = request else {
-        return connect_failed(source);
+        return connect_failed(source, NetworkFailure::Network);
     };
     rearm_timer(source);
     let response = match &options.fetch {
@@ -274,8 +289,15 @@ async fn attempt(source: &Source) -> Next {
     if source.is_closed() {
         return Next::Stop;
     }
-    let Some(response) = response.ok().and_then(|r| r.dyn_into::<Response>().ok()) else {
-        return connect_failed(source);
+    let response = match response {
+        Ok(response) => response.dyn_into::<Response>().ok(),
+        Err(error) => {
+            let failure = rejection(source, &error);
+            return fetch_rejected(source, &options, &url, &error, failure).await;
+        }
+    };
+    let Some(response) = response else {
+        return connect_failed(source, NetworkFailure::Network);
     };
     rearm_timer(source);
 
@@ -357,18 +379,121 @@ pub fn origin_of(url: &str) -> String {
         .unwrap_or_else(|_| "null".to_owned())
 }
 
-/// The fetch rejected, did not give a `Response`, or the request could not be built
-/// (the inactivity timer's abort counts as a timeout): reconnect per the policy.
-fn connect_failed(source: &Source) -> Next {
-    let timed_out = source.timed_out();
+/// What a rejection (of the fetch or of a body read) means: an `AbortError` that the
+/// source's own controller did not cause (the page's `window.stop()`, a navigation) is
+/// an aborted network error; anything else a network error.
+fn rejection(source: &Source, error: &JsValue) -> NetworkFailure {
+    let abort_error = Reflect::get(error, &JsValue::from_str("name"))
+        .ok()
+        .and_then(|name| name.as_string())
+        .is_some_and(|name| name == "AbortError");
+    if abort_error && !source.timed_out() {
+        NetworkFailure::Aborted
+    } else {
+        NetworkFailure::Network
+    }
+}
+
+/// The fetch rejected. A network error on a cross-origin URL in `cors` mode may be a
+/// CORS failure, which fetch reports with the same `TypeError`: a `no-cors` probe of
+/// the same URL tells them apart (see [`reachable`]).
+async fn fetch_rejected(
+    source: &Source,
+    options: &Options,
+    url: &str,
+    error: &JsValue,
+    failure: NetworkFailure,
+) -> Next {
+    let probe = failure == NetworkFailure::Network
+        && !source.timed_out()
+        && options.fetch.is_none()
+        && options.is_cors_mode()
+        && error.is_instance_of::<js_sys::TypeError>()
+        && global_origin().is_some_and(|origin| origin != origin_of(url));
+    if !probe {
+        return connect_failed(source, failure);
+    }
+    source.take_attempt().run();
+    let answered = reachable(source, url, options.with_credentials).await;
+    if source.is_closed() {
+        return Next::Stop;
+    }
+    let failure = if answered {
+        NetworkFailure::Cors
+    } else {
+        NetworkFailure::Network
+    };
+    network_failure(source, failure, Phase::Connect)
+}
+
+/// Whether the server at `url` answers a `no-cors` GET (an opaque response, whose body
+/// is never read: the probe is aborted as soon as it resolves). One extra request, made
+/// only after a cross-origin fetch rejected; it carries cookies when the source does.
+/// Unanswered within [`PROBE_TIMEOUT_MS`] counts as unreachable. `close()` aborts it.
+async fn reachable(source: &Source, url: &str, with_credentials: bool) -> bool {
+    let Ok(abort) = AbortController::new() else {
+        return false;
+    };
+    let init = Object::new();
+    let set = |name: &str, value: &JsValue| {
+        let _ = Reflect::set(&init, &JsValue::from_str(name), value);
+    };
+    set("mode", &JsValue::from_str("no-cors"));
+    set("cache", &JsValue::from_str("no-store"));
+    let credentials = if with_credentials {
+        "include"
+    } else {
+        "same-origin"
+    };
+    set("credentials", &JsValue::from_str(credentials));
+    set("signal", &abort.signal());
+    let Ok(request) = web_sys::Request::new_with_str_and_init(url, init.unchecked_ref()) else {
+        return false;
+    };
+    if let Some(bound) = Reflect::get(&abort, &JsValue::from_str("abort"))
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+    {
+        source
+            .timer
+            .put(sys::set_timeout(&bound.bind0(&abort), PROBE_TIMEOUT_MS));
+    }
+    source.abort.put(abort);
+    let answered = match sys::fetch_with_request(&request) {
+        Ok(promise) => JsFuture::from(promise).await.is_ok(),
+        Err(_) => false,
+    };
+    // Aborts the probe's response and clears its timer.
+    source.take_attempt().run();
+    answered
+}
+
+/// The global scope's origin (`self.origin`), where there is one.
+fn global_origin() -> Option<String> {
+    Reflect::get(&js_sys::global(), &JsValue::from_str("origin"))
+        .ok()?
+        .as_string()
+}
+
+/// The fetch rejected (for `failure`), did not give a `Response`, or the request could
+/// not be built (the inactivity timer's abort counts as a timeout).
+fn connect_failed(source: &Source, failure: NetworkFailure) -> Next {
+    if source.timed_out() {
+        source.take_attempt().run();
+        let (now, random) = (sys::now(), sys::random());
+        let verdict = source.with(move |core| core.connection.on_inactivity_timeout(now, random));
+        return stream_ended(source, verdict);
+    }
+    network_failure(source, failure, Phase::Connect)
+}
+
+/// Releases the attempt and lets the connection decide what `failure` leads to.
+fn network_failure(source: &Source, failure: NetworkFailure, phase: Phase) -> Next {
     source.take_attempt().run();
     let (now, random) = (sys::now(), sys::random());
     let verdict = source.with(move |core| {
-        if timed_out {
-            core.connection.on_inactivity_timeout(now, random)
-        } else {
-            core.connection.on_network_error(now, random)
-        }
+        core.connection
+            .on_network_failure(failure, phase, now, random)
     });
     stream_ended(source, verdict)
 }
@@ -512,7 +637,13 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Next {
         }
         let result: sys::ReadResult = match result {
             Ok(result) => result.unchecked_into(),
-            Err(_) => return body_ended(source, false),
+            Err(error) => match rejection(source, &error) {
+                NetworkFailure::Network => return body_ended(source, false),
+                failure => {
+                    source.with(|core| core.parser.finish());
+                    return network_failure(source, failure, Phase::Body);
+                }
+            },
         };
         if result.done() {
             return body_ended(source, true);

@@ -10,7 +10,7 @@ export async function runSuite({ impl = 'ours', only = '', context = 'window' } 
     : (await import('../../js/index.js')).EventSource;
   const results = [];
   for (const t of tests) {
-    if (only && !t.name.includes(only)) continue;
+    if (only && !t.name.includes(only) && t.module !== only) continue;
     if (impl === 'native' && (t.nonSpec || t.notNative)) continue;
     if (t.windowOnly && context !== 'window') continue;
     const cleanups = [];
