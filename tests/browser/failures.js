@@ -63,7 +63,7 @@ test('a data: URL is fetched: its events are dispatched', async (ctx) => {
   const event = await next(source, 'message');
   equal(event.data, 'from data');
   source.close();
-}, { notNative: 'Chromium refuses data: URLs in EventSource; fetch (and the spec) fetch them' });
+});
 
 test('a same-origin blob: URL is fetched: its events are dispatched', async (ctx) => {
   const blob = new Blob(['data: from blob\n\n'], { type: 'text/event-stream' });
