@@ -214,6 +214,9 @@ async fn attempt(source: &Source) -> Next {
         return Next::Stop;
     };
     let seeded = options.last_event_id.is_some();
+    // A caller's `fetch` may serve any scheme; the platform's fetches only some.
+    let any_scheme = options.fetch.is_some();
+    let param = options.last_event_id_param.as_deref();
     let now = sys::now();
     let started = source.with(move |core| {
         let started = if core.connection.attempt() == 0 {
@@ -222,21 +225,24 @@ async fn attempt(source: &Source) -> Next {
             core.connection.reconnect(now)
         };
         let send_id = core.connection.is_reconnection() || seeded;
-        let id = send_id.then(|| core.parser.last_event_id().to_owned());
-        started.then(|| (core.fetch_url.clone(), id))
+        let id = send_id.then(|| core.parser.last_event_id());
+        let url = &core.fetch_url;
+        let fetchable = any_scheme || url::is_fetchable(url);
+        // `lastEventIdParam`: a non-empty cursor goes in the query, not in the header.
+        let request = match (param, id) {
+            (Some(name), Some(id)) if !id.is_empty() => {
+                (url::with_query_param(url, name, id), None)
+            }
+            (_, id) => (url.clone(), id.map(str::to_owned)),
+        };
+        started.then_some((request, fetchable))
     });
-    let Some((url, last_event_id)) = started else {
+    let Some(((url, last_event_id), fetchable)) = started else {
         return Next::Stop;
     };
-    // A caller's `fetch` may serve any scheme; the platform's fetches only these.
-    if options.fetch.is_none() && !url::is_fetchable(&url) {
+    if !fetchable {
         return network_failure(source, NetworkFailure::Scheme, Phase::Connect);
     }
-    // `lastEventIdParam`: the cursor goes in the query instead of the header.
-    let (url, last_event_id) = match (&options.last_event_id_param, last_event_id) {
-        (Some(name), Some(id)) if !id.is_empty() => (url::with_query_param(&url, name, &id), None),
-        (_, id) => (url, id),
-    };
     // The headers and body functions run before every attempt (fresh tokens, a fresh
     // stream); one that throws counts as a failed connection.
     let headers = member_value(source, &options.headers).await;
@@ -383,11 +389,7 @@ pub fn origin_of(url: &str) -> String {
 /// source's own controller did not cause (the page's `window.stop()`, a navigation) is
 /// an aborted network error; anything else a network error.
 fn rejection(source: &Source, error: &JsValue) -> NetworkFailure {
-    let abort_error = Reflect::get(error, &JsValue::from_str("name"))
-        .ok()
-        .and_then(|name| name.as_string())
-        .is_some_and(|name| name == "AbortError");
-    if abort_error && !source.timed_out() {
+    if sys::is_abort_error(error) && !source.timed_out() {
         NetworkFailure::Aborted
     } else {
         NetworkFailure::Network
@@ -396,7 +398,8 @@ fn rejection(source: &Source, error: &JsValue) -> NetworkFailure {
 
 /// The fetch rejected. A network error on a cross-origin URL in `cors` mode may be a
 /// CORS failure, which fetch reports with the same `TypeError`: a `no-cors` probe of
-/// the same URL tells them apart (see [`reachable`]).
+/// the same URL (`sys::probe`; one extra request, only here) gets an opaque response
+/// only when the server is reachable.
 async fn fetch_rejected(
     source: &Source,
     options: &Options,
@@ -408,71 +411,30 @@ async fn fetch_rejected(
         && !source.timed_out()
         && options.fetch.is_none()
         && options.is_cors_mode()
-        && error.is_instance_of::<js_sys::TypeError>()
-        && global_origin().is_some_and(|origin| origin != origin_of(url));
-    if !probe {
+        && sys::is_type_error(error)
+        && sys::global_origin().is_some_and(|origin| origin != origin_of(url));
+    let Some(abort) = probe.then(AbortController::new).and_then(Result::ok) else {
         return connect_failed(source, failure);
-    }
+    };
     source.take_attempt().run();
-    let answered = reachable(source, url, options.with_credentials).await;
-    if source.is_closed() {
-        return Next::Stop;
-    }
-    let failure = if answered {
-        NetworkFailure::Cors
-    } else {
-        NetworkFailure::Network
-    };
-    network_failure(source, failure, Phase::Connect)
-}
-
-/// Whether the server at `url` answers a `no-cors` GET (an opaque response, whose body
-/// is never read: the probe is aborted as soon as it resolves). One extra request, made
-/// only after a cross-origin fetch rejected; it carries cookies when the source does.
-/// Unanswered within [`PROBE_TIMEOUT_MS`] counts as unreachable. `close()` aborts it.
-async fn reachable(source: &Source, url: &str, with_credentials: bool) -> bool {
-    let Ok(abort) = AbortController::new() else {
-        return false;
-    };
-    let init = Object::new();
-    let set = |name: &str, value: &JsValue| {
-        let _ = Reflect::set(&init, &JsValue::from_str(name), value);
-    };
-    set("mode", &JsValue::from_str("no-cors"));
-    set("cache", &JsValue::from_str("no-store"));
-    let credentials = if with_credentials {
+    let credentials = if options.with_credentials {
         "include"
     } else {
         "same-origin"
     };
-    set("credentials", &JsValue::from_str(credentials));
-    set("signal", &abort.signal());
-    let Ok(request) = web_sys::Request::new_with_str_and_init(url, init.unchecked_ref()) else {
-        return false;
-    };
-    if let Some(bound) = Reflect::get(&abort, &JsValue::from_str("abort"))
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok())
-    {
-        source
-            .timer
-            .put(sys::set_timeout(&bound.bind0(&abort), PROBE_TIMEOUT_MS));
-    }
+    let probe = sys::probe(url, credentials, &abort, PROBE_TIMEOUT_MS);
+    // `close()` aborts the probe.
     source.abort.put(abort);
-    let answered = match sys::fetch_with_request(&request) {
-        Ok(promise) => JsFuture::from(promise).await.is_ok(),
-        Err(_) => false,
+    let answered = JsFuture::from(probe).await.ok().and_then(|v| v.as_bool());
+    source.abort.take();
+    if source.is_closed() {
+        return Next::Stop;
+    }
+    let failure = match answered {
+        Some(true) => NetworkFailure::Cors,
+        _ => NetworkFailure::Network,
     };
-    // Aborts the probe's response and clears its timer.
-    source.take_attempt().run();
-    answered
-}
-
-/// The global scope's origin (`self.origin`), where there is one.
-fn global_origin() -> Option<String> {
-    Reflect::get(&js_sys::global(), &JsValue::from_str("origin"))
-        .ok()?
-        .as_string()
+    network_failure(source, failure, Phase::Connect)
 }
 
 /// The fetch rejected (for `failure`), did not give a `Response`, or the request could
