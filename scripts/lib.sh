@@ -68,6 +68,21 @@ ensure_firefox() {
   fi
 }
 
+# WebKitGTK, the third engine of the browser suite (tests/browser/engines.test.mjs):
+# Debian's webkit2gtk-driver (WebKitWebDriver + MiniBrowser), run under xvfb-run.
+ensure_webkit() {
+  local missing=()
+  command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
+  command -v xvfb-run >/dev/null || missing+=(xvfb)
+  if [ ${#missing[@]} -gt 0 ]; then
+    step "installing Debian ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
 # npm ci when node_modules is missing or older than package-lock.json.
 ensure_node_modules() {
   local stamp="$ROOT/node_modules/.installed-lock"
@@ -83,6 +98,7 @@ ensure_all() {
   ensure_wasm_bindgen
   ensure_chromium
   ensure_firefox
+  ensure_webkit
   ensure_node_modules
 }
 

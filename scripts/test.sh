@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: lint gates, native tests (parser, connection, server), the wasm tests
-# in headless Chromium and Firefox, the JS browser and Node tests, and a short fuzz run.
+# in headless Chromium and Firefox, the JS browser tests (Chromium, Firefox ESR, WebKitGTK)
+# and Node tests, and a short fuzz run.
 # Installs what is missing first (wasm target, wasm-bindgen-cli, chromium, firefox-esr +
-# geckodriver, npm packages, cargo-fuzz).
+# geckodriver, webkit2gtk-driver + xvfb, npm packages, cargo-fuzz).
 # Environment: FUZZ_SECONDS (per fuzz target, default 30; 0 skips fuzzing); SOAK_CYCLES and
 # SOAK_RECONNECTS (sizes of tests/browser/soak.test.mjs, default 200 and 100).
 set -euo pipefail

@@ -122,7 +122,7 @@ async function resultOf(path) {
 
 test('the packed tarball holds the entry points, types and the wasm', () => {
   const files = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8' }))[0].files.map((f) => f.path);
-  for (const f of ['js/index.js', 'js/index.d.ts', 'js/node.js', 'js/polyfill.js', 'js/event_source.js', 'pkg/eventsource_wasm.js', 'pkg/eventsource_wasm_bg.wasm', 'package.json']) {
+  for (const f of ['js/index.js', 'js/index.d.ts', 'js/node.js', 'js/deno.js', 'js/polyfill.js', 'js/polyfill.node.js', 'js/polyfill.deno.js', 'js/event_source.js', 'pkg/eventsource_wasm.js', 'pkg/eventsource_wasm_bg.wasm', 'package.json']) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
   const manifest = JSON.parse(readFileSync(join(project, 'node_modules/eventsource-wasm/package.json'), 'utf8'));

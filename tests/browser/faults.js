@@ -52,7 +52,7 @@ test('fault: a TCP reset mid-event drops the partial event, reconnects with Last
   const requests = await streamRequests(key);
   equal(requests.map((r) => r.headers['last-event-id']), [undefined, '1']);
   if (ctx.impl === 'ours') equal([errors[0].phase, errors[0].willRetry], ['body', true]);
-});
+}, { notNativeOn: { webkit: 'keeps an unfinished line across a reconnection: "data: par" cut by a reset is joined to the next connection\'s first line' } });
 
 /**
  * A `fetch` for the `fetch` option that records how each response body ended: `done`
@@ -175,6 +175,9 @@ test('fault: a server that never answers + inactivityTimeout: timeout error, rec
 
 // --- Headers, then a stall ----------------------------------------------------------------------
 
+/** Why `open` before the first body byte cannot be seen on Firefox. */
+const FIREFOX_OPEN = 'its fetch resolves a response only with the first body byte, so no fetch-based client can fire open on headers alone';
+
 test('fault: headers then a stall: the source stays OPEN and silent (no timeout by default)', async (ctx) => {
   const key = newKey('stall');
   const source = open(ctx, sse({ key, script: [HANG] }));
@@ -184,6 +187,9 @@ test('fault: headers then a stall: the source stays OPEN and silent (no timeout 
   equal(types(seen), ['open']);
   equal(source.readyState, 1);
   equal((await serverLog(key)).count, 1);
+}, {
+  limitOn: { firefox: FIREFOX_OPEN },
+  notNativeOn: { firefox: 'fires open only with the first body byte (headers alone leave it CONNECTING)' },
 });
 
 test('fault: headers then a stall + inactivityTimeout: OPEN, timeout error, reconnection', async (ctx) => {
@@ -201,7 +207,7 @@ test('fault: headers then a stall + inactivityTimeout: OPEN, timeout error, reco
   const gap = requests[1].t - requests[0].t;
   assert(gap >= 380 && gap < 1500, `reconnected ${gap} ms after the first request (300 + 100)`);
   equal(await stillOpen(key), 1, 'the stalled connection was aborted');
-}, nonSpec);
+}, { ...nonSpec, limitOn: { firefox: FIREFOX_OPEN } });
 
 // --- Loops of failing statuses, redirects and content types -----------------------------------------
 
@@ -238,6 +244,8 @@ for (const status of [429, 500, 204]) {
   }, nonSpec);
 }
 
+const REDIRECT_LOOP = 'fails (CLOSED) on a redirect loop, a network error that reestablishes';
+
 /** A /redirect URL whose `Location: #` resolves to itself: an endless 301 loop. */
 const redirectLoop = (key) => `${SERVER}/redirect?key=${enc(key)}&status=301&to=%23`;
 
@@ -251,7 +259,7 @@ test('fault: a 301 loop is a network error: one error, the source reestablishes 
   equal([seen[0].readyState, source.readyState], [0, 0], 'a network error reestablishes');
   const log = await serverLog(key);
   equal(log.requests.length, 21, 'fetch follows 20 redirects, then fails');
-});
+}, { notNativeOn: { firefox: REDIRECT_LOOP, webkit: REDIRECT_LOOP } });
 
 test('fault: a 301 loop on every attempt: each attempt fails in fetch (phase connect) and is retried until maxRetries', async (ctx) => {
   const key = newKey('redirectloopretry');

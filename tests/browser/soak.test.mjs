@@ -113,7 +113,7 @@ const PATHS = [
 ];
 
 for (const [path, what] of PATHS) {
-  test(`soak: ${what}: ${CYCLES} cycles, ≥ 90 % of sources and wasm cores collected, memory flat`, { timeout: 120_000 }, async (t) => {
+  test(`soak: ${what}: ${CYCLES} cycles, ≥ 90 % of sources and wasm cores collected, memory flat`, { timeout: Math.max(120_000, CYCLES * 2 * 60) }, async (t) => {
     const { page, problems, close } = await soakPage();
     let r;
     try {
@@ -153,7 +153,7 @@ const KINDS = [
 // One test runs every kind at once, each in its own context (renderer, heap), plus the
 // baseline (plain fetch() calls, no EventSource). After the reconnection floor (at most
 // 10 attempts/s per source) a kind takes ~RECONNECTS / 10 s plus the sampling.
-test(`soak: ${RECONNECTS} reconnections per kind (function options), nothing retained per attempt`, { timeout: 300_000 }, async (t) => {
+test(`soak: ${RECONNECTS} reconnections per kind (function options), nothing retained per attempt`, { timeout: Math.max(300_000, RECONNECTS * 500) }, async (t) => {
   const run = async (fn, arg) => {
     const { page, problems, close } = await soakPage();
     try {

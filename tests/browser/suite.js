@@ -16,7 +16,13 @@ export const tests = [];
 /**
  * @param {string} name
  * @param {(ctx: {EventSource: any, impl: string, context: string, cleanup: Function}) => Promise<void>} fn
- * @param {{nonSpec?: boolean, notNative?: string, windowOnly?: boolean}} [options]
+ * `notNative`: a reason to skip it against every browser's own EventSource;
+ * `notNativeOn: {firefox: 'reason', webkit: 'reason'}`: only against that engine's own
+ * EventSource (where the engine departs from the spec); `limitOn: {firefox: 'reason'}`:
+ * skipped for our EventSource on that engine (a limit of the engine's fetch that no
+ * fetch-based client can get past).
+ * @param {{nonSpec?: boolean, notNative?: string, notNativeOn?: Record<string, string>,
+ *   limitOn?: Record<string, string>, windowOnly?: boolean}} [options]
  */
 function test(name, fn, options = {}) {
   tests.push({ name: options.nonSpec ? `[NON-SPEC] ${name}` : name, fn, ...options });
@@ -30,6 +36,15 @@ function open(ctx, url, init) {
 }
 
 const types = (seen) => seen.map((s) => s.type);
+
+/**
+ * A comment line: Firefox's fetch hands a response to the page only with its first body
+ * byte, so a test that awaits `open` for some other purpose (the request it sent) has the
+ * server send one. Tests of `open` before any body byte carry `limitOn.firefox` instead.
+ */
+const PRIME = w(':\n');
+
+const REDIRECT_ORIGINAL = 'reconnects to the original URL after a redirect (whatwg/html#503)';
 
 // --- The interface ------------------------------------------------------------------
 
@@ -85,7 +100,7 @@ test('withCredentials reflects the init dictionary', async (ctx) => {
 
 test('the request is a GET with Accept: text/event-stream and no Last-Event-ID', async (ctx) => {
   const key = newKey('request');
-  const source = open(ctx, sse({ key, script: [HANG] }));
+  const source = open(ctx, sse({ key, script: [PRIME, HANG] }));
   await next(source, 'open');
   const [request] = await streamRequests(key);
   equal(request.method, 'GET');
@@ -98,7 +113,7 @@ test('credentials: same-origin cookies are sent; a credentialed cross-origin str
   const key = newKey('cookie');
   document.cookie = `es-test=${key}; path=/`;
   ctx.cleanup(() => { document.cookie = 'es-test=; path=/; max-age=0'; });
-  const same = open(ctx, sse({ key, script: [HANG] }));
+  const same = open(ctx, sse({ key, script: [PRIME, HANG] }));
   await next(same, 'open');
   const credentialed = open(ctx, sse({ key, script: [w('data: x\n\n'), HANG], origin: CROSS }), { withCredentials: true });
   const event = await next(credentialed, 'message');
@@ -150,7 +165,7 @@ test('the stream is UTF-8 whatever charset the Content-Type claims', async (ctx)
   const source = open(ctx, sse({ ctype: 'text/event-stream; charset=windows-1252', script: [w('data: é\n\n'), HANG] }));
   const event = await next(source, 'message');
   equal(event.data, 'é');
-}, { notNative: 'Chromium fails a non-UTF-8 charset; the spec ignores it (WPT format-utf-8)' });
+}, { notNativeOn: { chromium: 'fails a non-UTF-8 charset; the spec ignores it (WPT format-utf-8)' } });
 
 test('open fires with readyState OPEN; the error event is a plain Event', async (ctx) => {
   const source = open(ctx, sse({ status: 404 }));
@@ -158,7 +173,7 @@ test('open fires with readyState OPEN; the error event is a plain Event', async 
   assert(!(error instanceof MessageEvent), 'error is not a MessageEvent');
   equal([error.bubbles, error.cancelable], [false, false]);
   equal(error.target, source);
-  const ok = open(ctx, sse({ script: [HANG] }));
+  const ok = open(ctx, sse({ script: [PRIME, HANG] }));
   const seen = record(ok, ['open']);
   await until(() => seen.length === 1);
   equal(seen[0].readyState, 1);
@@ -275,6 +290,12 @@ test('one leading BOM is stripped, a second one is content', async (ctx) => {
   equal(seen.map((s) => s.data), ['2'], 'the first block has field "\\uFEFFdata"');
 });
 
+test('a leading BOM split across reads is stripped', async (ctx) => {
+  const source = open(ctx, sse({ script: ['w:%EF', pause(50), 'w:%BB%BF', pause(50), w('data: 1\n\n'), HANG] }));
+  const event = await next(source, 'message');
+  equal(event.data, '1');
+}, { notNativeOn: { webkit: 'stalls on a leading BOM split across reads (no event ever)' } });
+
 test('field parsing: one space stripped, no colon, case-sensitive, comments, unknown fields', async (ctx) => {
   const source = open(ctx, sse({
     script: [w(': comment\ndata:  two spaces\n\ndata\n\nData: no\nfoo: bar\ndata:x\n\n'), HANG],
@@ -290,7 +311,7 @@ test('an empty data buffer dispatches nothing; the last event ID is still update
   await until(() => seen.length === 1);
   equal(seen[0].data, 'y');
   equal(seen[0].lastEventId, '5');
-});
+}, { notNativeOn: { firefox: 'sets the last event ID only when it dispatches an event with data' } });
 
 test('id rules: persists, empty resets, a NUL makes the field ignored', async (ctx) => {
   const source = open(ctx, sse({
@@ -299,7 +320,13 @@ test('id rules: persists, empty resets, a NUL makes the field ignored', async (c
   const seen = record(source, ['message']);
   await until(() => seen.length === 4);
   equal(seen.map((s) => s.lastEventId), ['1', '1', '1', '']);
-});
+}, { notNativeOn: { firefox: 'an id field containing U+0000 drops the whole event (the spec ignores only the field)' } });
+
+test('U+0000 in data is kept', async (ctx) => {
+  const source = open(ctx, sse({ script: [w('data: a\u0000b\n\n'), HANG] }));
+  const event = await next(source, 'message');
+  equal(event.data, 'a\u0000b');
+}, { notNativeOn: { firefox: 'strips U+0000 from data' } });
 
 test('an event without a final blank line at end of stream is discarded', async (ctx) => {
   const key = newKey('eof');
@@ -339,7 +366,7 @@ test('retry: sets the reconnection time (and bogus values are ignored)', async (
   equal(requests.length, 2);
   const waited = requests[1].t - requests[0].t;
   assert(waited >= 650 && waited < 2500, `reconnected after ${waited} ms`);
-});
+}, { notNativeOn: { webkit: 'takes "retry: +5" as 5 ms (the spec ignores a value that is not only ASCII digits)' } });
 
 test('an empty id resets: no Last-Event-ID on reconnection', async (ctx) => {
   const key = newKey('idreset');
@@ -361,7 +388,7 @@ test('a non-ASCII id is sent as its UTF-8 bytes', async (ctx) => {
   await next(source, 'error');
   const requests = await streamRequests(key, { wait: 2, timeout: 5000 });
   equal(requests[1].headers['last-event-id'], '\u00c3\u00a9\u00e2\u0082\u00ac');
-});
+}, { limitOn: { webkit: 'its fetch encodes header values as UTF-8 again: the UTF-8 bytes passed as a ByteString arrive double-encoded (c3 83 c2 a9 …)' } });
 
 test('a network error mid-body reconnects', async (ctx) => {
   const key = newKey('abort');
@@ -382,6 +409,11 @@ test('a network error before any response reestablishes (CONNECTING), it does no
   equal(types(seen), ['error']);
   equal(seen[0].readyState, 0, 'readyState during the error');
   equal(source.readyState, 0, 'still CONNECTING: a reconnection is scheduled');
+}, {
+  notNativeOn: {
+    firefox: 'fails (CLOSED) on a port that fetch blocks (port 1 is a bad port): fetch makes that a network error, which reestablishes',
+    webkit: 'never fires error on a port that fetch blocks (port 1 is a bad port)',
+  },
 });
 
 test('close() in the error handler stops the reconnection', async (ctx) => {
@@ -408,7 +440,7 @@ test('a redirect is followed; origin is the final URL\'s; reconnection goes to t
   // redirect target; `url` still reports the original.
   equal(log.requests.filter((r) => r.path.startsWith('/redirect')).length, 1, 'redirects followed');
   equal(log.requests.filter((r) => r.path.startsWith('/sse')).length, 2, 'stream requests');
-});
+}, { notNativeOn: { firefox: REDIRECT_ORIGINAL, webkit: REDIRECT_ORIGINAL } });
 
 test('a cross-origin redirect without caller headers: reconnection goes to the final URL', async (ctx) => {
   const key = newKey('xredirect');
@@ -523,7 +555,7 @@ test('headers: an object, a Headers or pairs are sent; Accept can be overridden'
     new Headers({ 'X-Token': 'headers' }),
     [['X-Token', 'pairs'], ['Accept', 'text/event-stream, application/json']],
   ];
-  for (const headers of inits) await next(open(ctx, sse({ key, script: [HANG] }), { headers }), 'open');
+  for (const headers of inits) await next(open(ctx, sse({ key, script: [PRIME, HANG] }), { headers }), 'open');
   const requests = await streamRequests(key);
   equal(requests.map((r) => r.headers['x-token']), ['object', 'headers', 'pairs']);
   equal(requests.map((r) => r.headers.accept),
@@ -614,24 +646,23 @@ test('credentials: wins over withCredentials (omit sends no cookie, and withCred
   const key = newKey('credentials');
   document.cookie = `es-cred=${key}; path=/`;
   ctx.cleanup(() => { document.cookie = 'es-cred=; path=/; max-age=0'; });
-  const omit = open(ctx, sse({ key, script: [HANG] }), { withCredentials: true, credentials: 'omit' });
+  const omit = open(ctx, sse({ key, script: [PRIME, HANG] }), { withCredentials: true, credentials: 'omit' });
   equal(omit.withCredentials, false);
   await next(omit, 'open');
-  const include = open(ctx, sse({ key, script: [HANG] }), { credentials: 'include' });
+  const include = open(ctx, sse({ key, script: [PRIME, HANG] }), { credentials: 'include' });
   equal(include.withCredentials, true);
   await next(include, 'open');
   const requests = await streamRequests(key);
   equal(requests.map((r) => (r.headers.cookie ?? '').includes(key)), [false, true]);
 }, { ...nonSpec, windowOnly: true });
 
-test('redirect, mode, referrerPolicy, integrity and keepalive are passed to fetch', async (ctx) => {
+test('redirect, mode, referrerPolicy and integrity are passed to fetch', async (ctx) => {
   const key = newKey('passthrough');
   const target = sse({ key, script: [w('data: x\n\n'), HANG] });
   const failures = [
     [`${SERVER}/redirect?status=302&to=${enc(target)}`, { redirect: 'error' }],
-    [sse({ key, script: [HANG], origin: CROSS }), { mode: 'same-origin' }],
+    [sse({ key, script: [PRIME, HANG], origin: CROSS }), { mode: 'same-origin' }],
     [sse({ key, script: [w('data: x\n\n'), END] }), { integrity: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }],
-    [sse({ key: `${key}-keepalive`, script: [HANG] }), { method: 'POST', body: 'x'.repeat(70000), keepalive: true }],
   ];
   for (const [url, init] of failures) {
     const source = open(ctx, url, init);
@@ -640,16 +671,24 @@ test('redirect, mode, referrerPolicy, integrity and keepalive are passed to fetc
     equal([errors[0].phase, source.readyState], ['connect', 0], JSON.stringify(Object.keys(init)));
     source.close();
   }
-  equal((await serverLog(`${key}-keepalive`)).count, 0, 'the keepalive request exceeding 64 KiB was never sent');
-  const referrer = open(ctx, sse({ key, script: [HANG] }), { referrerPolicy: 'no-referrer' });
+  const referrer = open(ctx, sse({ key, script: [PRIME, HANG] }), { referrerPolicy: 'no-referrer' });
   await next(referrer, 'open');
-  const plain = open(ctx, sse({ key, script: [HANG] }), { referrer: '' });
+  const plain = open(ctx, sse({ key, script: [PRIME, HANG] }), { referrer: '' });
   await next(plain, 'open');
-  const control = open(ctx, sse({ key, script: [HANG] }));
+  const control = open(ctx, sse({ key, script: [PRIME, HANG] }));
   await next(control, 'open');
   const requests = (await streamRequests(key)).slice(-3);
   equal(requests.map((r) => r.headers.referer === undefined), [true, true, false], 'Referer sent');
 }, nonSpec);
+
+test('keepalive is passed to fetch: a keepalive body over 64 KiB is never sent', async (ctx) => {
+  const key = newKey('keepalive');
+  const source = open(ctx, sse({ key, script: [PRIME, HANG] }), { method: 'POST', body: 'x'.repeat(70000), keepalive: true });
+  const errors = errorsOf(source);
+  await next(source, 'error');
+  equal([errors[0].phase, source.readyState], ['connect', 0]);
+  equal((await serverLog(key)).count, 0, 'the keepalive request exceeding 64 KiB was never sent');
+}, { ...nonSpec, limitOn: { firefox: 'its fetch sends a keepalive request over 64 KiB (no inflight keepalive limit), so keepalive cannot be observed' } });
 
 test('fetch: a custom fetch is called with the Request of every attempt', async (ctx) => {
   const key = newKey('customfetch');
@@ -775,8 +814,8 @@ test('numeric options: NaN, ±Infinity, out of range, Symbol and BigInt throw th
   ];
   for (const [init, message] of messages) equal(constructError(ctx, init), message, String(init.inactivityTimeout));
   // ToNumber's own TypeError.
-  assert(/Symbol/.test(constructError(ctx, { inactivityTimeout: Symbol('x') })), 'a Symbol');
-  assert(/BigInt/.test(constructError(ctx, { inactivityTimeout: 10n })), 'a BigInt');
+  assert(/symbol/i.test(constructError(ctx, { inactivityTimeout: Symbol('x') })), 'a Symbol');
+  assert(/bigint/i.test(constructError(ctx, { inactivityTimeout: 10n })), 'a BigInt');
   equal(constructError(ctx, { highWaterMark: 0 }),
     "Failed to construct 'EventSource': Failed to read the 'highWaterMark' property from 'EventSourceInit': The value must be at least 1.");
   const rejected = [
@@ -996,7 +1035,7 @@ test('finite: a clean end closes instead of reconnecting; a network error still 
   const seenDropped = record(dropped, ['message']);
   await until(() => dropped.readyState === 2, { what: 'CLOSED after the second connection' });
   equal(data(seenDropped), ['a', 'b']);
-}, nonSpec);
+}, { ...nonSpec, limitOn: { webkit: 'its fetch ends the body cleanly when the connection closes inside a chunked body (no last chunk), so that drop reads as a clean end' } });
 
 test('waitForOnline: while navigator.onLine is false, waits for the online event, then reconnects at once', async (ctx) => {
   const online = { current: false };
