@@ -14,6 +14,13 @@ function test(name, fn, options = {}) {
 }
 const nonSpec = { nonSpec: true };
 
+/**
+ * A comment line: Firefox's fetch settles (resolves, or rejects for CORS) only with the
+ * first body byte, so a test that needs the response or its CORS check before any event
+ * has the server send one (as suite.js's PRIME).
+ */
+const PRIME = w(':\n');
+
 /** Opens a source that is closed after the test whatever happens. */
 function open(ctx, url, init) {
   const source = init === undefined ? new ctx.EventSource(url) : new ctx.EventSource(url, init);
@@ -63,7 +70,10 @@ test('a data: URL is fetched: its events are dispatched', async (ctx) => {
   const event = await next(source, 'message');
   equal(event.data, 'from data');
   source.close();
-});
+}, { notNativeOn: {
+  firefox: 'fails (CLOSED) a data: URL at once: it fetches http(s) URLs only',
+  webkit: 'fails (CLOSED) a data: URL at once',
+} });
 
 test('a same-origin blob: URL is fetched: its events are dispatched', async (ctx) => {
   const blob = new Blob(['data: from blob\n\n'], { type: 'text/event-stream' });
@@ -73,7 +83,7 @@ test('a same-origin blob: URL is fetched: its events are dispatched', async (ctx
   const event = await next(source, 'message');
   equal(event.data, 'from blob');
   source.close();
-});
+}, { notNativeOn: { firefox: 'fails (CLOSED) a blob: URL at once: it fetches http(s) URLs only' } });
 
 // --- URLs the constructor refuses ---------------------------------------------------------
 
@@ -123,14 +133,18 @@ test('a missing Access-Control-Allow-Origin fails the connection', async (ctx) =
   const key = newKey('cors-none');
   // A redirect to a CROSS URL whose response lacks the header is the same check; the
   // scripted server always sends one, so replace it with a value that matches nothing.
-  const source = open(ctx, sse({ key, origin: CROSS, headers: ['Access-Control-Allow-Origin:null'], script: [HANG] }));
+  const source = open(ctx, sse({ key, origin: CROSS, headers: ['Access-Control-Allow-Origin:null'], script: [PRIME, HANG] }));
   const seen = record(source);
   await assertFailed(source, seen, 'Access-Control-Allow-Origin: null');
 });
 
 test('a connection reset on a cross-origin URL still reestablishes the connection', async (ctx) => {
   const key = newKey('cross-rst');
-  const source = open(ctx, sse({ key, origin: CROSS, scripts: [[RST], [w('data: back\n\n'), HANG]] }));
+  // The server sends its headers, a comment, then resets. Without the comment Firefox's
+  // fetch (which settles only with the first body byte) rejects, and the `no-cors` probe
+  // that tells a CORS failure from a network error finds the server answering: a reset
+  // before the first body byte is taken for a CORS failure there (README, fetch limits).
+  const source = open(ctx, sse({ key, origin: CROSS, scripts: [[PRIME, RST], [w('data: back\n\n'), HANG]] }));
   const seen = record(source);
   const { readyState } = await firstError(source);
   equal(readyState, 0, 'CONNECTING during the error event: it reconnects');
@@ -143,7 +157,7 @@ test('a cross-origin server that is down reestablishes the connection', async (c
   const source = open(ctx, `${SERVER.replace('127.0.0.1', '127.0.0.2')}/sse?s=hang`);
   const { readyState } = await firstError(source);
   equal(readyState, 0, 'CONNECTING during the error event: it reconnects');
-});
+}, { notNativeOn: { firefox: 'fails (CLOSED) when the connection is refused, a network error after which the spec reestablishes' } });
 
 // --- Aborted by the page ------------------------------------------------------------------
 
@@ -345,7 +359,7 @@ test('lastEventIdParam carries the cursor in the URL: no Last-Event-ID, no prefl
 
 test('lastEventIdParam with a lastEventId option sends it from the first request', async (ctx) => {
   const key = newKey('id-param-seed');
-  const source = open(ctx, sse({ key, script: [HANG] }), { lastEventId: '42', lastEventIdParam: 'cursor' });
+  const source = open(ctx, sse({ key, script: [PRIME, HANG] }), { lastEventId: '42', lastEventIdParam: 'cursor' });
   await next(source, 'open');
   const [request] = await streamRequests(key);
   equal(request.headers['last-event-id'], undefined);
@@ -372,7 +386,7 @@ test('lastEventIdParam is validated like the other options', async (ctx) => {
   }
   // Any other value is converted to a string.
   const key = newKey('id-param-convert');
-  const source = open(ctx, sse({ key, script: [HANG] }), { lastEventId: 'x', lastEventIdParam: { toString: () => 'c' } });
+  const source = open(ctx, sse({ key, script: [PRIME, HANG] }), { lastEventId: 'x', lastEventIdParam: { toString: () => 'c' } });
   await next(source, 'open');
   const [request] = await streamRequests(key);
   equal(new URL(request.path, SERVER).searchParams.get('c'), 'x');
