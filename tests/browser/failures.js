@@ -21,6 +21,9 @@ const nonSpec = { nonSpec: true };
  */
 const PRIME = w(':\n');
 
+const FIREFOX_RESET = 'its fetch settles only with the first body byte: a reset after the headers rejects it '
+  + 'as a CORS failure does, and the no-cors probe then finds the server answering';
+
 /** Opens a source that is closed after the test whatever happens. */
 function open(ctx, url, init) {
   const source = init === undefined ? new ctx.EventSource(url) : new ctx.EventSource(url, init);
@@ -150,6 +153,18 @@ test('a connection reset on a cross-origin URL still reestablishes the connectio
   equal(readyState, 0, 'CONNECTING during the error event: it reconnects');
   const event = await next(source, 'message', { timeout: 6000 });
   equal(event.data, 'back');
+});
+
+test('a reset after the headers, before any body byte, on a cross-origin URL reestablishes the connection', async (ctx) => {
+  const key = newKey('cross-rst-headers');
+  const source = open(ctx, sse({ key, origin: CROSS, scripts: [[RST], [w('data: back\n\n'), HANG]] }));
+  const { readyState } = await firstError(source);
+  equal(readyState, 0, 'CONNECTING during the error event: it reconnects');
+  const event = await next(source, 'message', { timeout: 6000 });
+  equal(event.data, 'back');
+}, {
+  limitOn: { firefox: FIREFOX_RESET },
+  notNativeOn: { firefox: 'fails (CLOSED) when a cross-origin stream is reset after its headers, before any body byte' },
 });
 
 test('a cross-origin server that is down reestablishes the connection', async (ctx) => {
