@@ -75,6 +75,13 @@ export interface EventSourceOptions extends EventSourceInit {
   fetch?: (input: Request) => Promise<Response>;
   /** The cursor to resume from: sent as `Last-Event-ID` from the first request on. */
   lastEventId?: string;
+  /**
+   * Carry the cursor in this query parameter instead of the `Last-Event-ID` header (which
+   * makes a cross-origin fetch preflighted): each request whose last event ID is non-empty
+   * goes to the URL with `name=<id>` set (replacing any parameter of that name). A
+   * non-empty string.
+   */
+  lastEventIdParam?: string;
   /** Closes the source when aborted (an already-aborted signal closes it at once). */
   signal?: AbortSignal;
   /** Reconnection policy (backoff, jitter, max retries, retryable statuses). */

@@ -23,7 +23,9 @@
 //! | a reconnection's wait is over (timer, `online`, auth hook resolved), about to fetch | [`Connection::reconnect`] | `true` → fetch (the attempt [`Connection::attempt`]); `false` → stop |
 //! | fetch resolved | [`Connection::on_response`] | [`ResponseVerdict`] (see its variants) |
 //! | `fromReadableStream` about to read | [`Connection::on_stream_open`] | `true` → fire `open` |
-//! | fetch rejected (not by our abort) | [`Connection::on_network_error`] | [`StreamVerdict`] |
+//! | URL resolved by the constructor | [`url::has_forbidden_host`] | `true` → throw `SyntaxError` |
+//! | about to fetch: scheme check | [`url::is_fetchable`] | `false` → [`Connection::on_network_failure`] (`Scheme`) |
+//! | fetch rejected (not by our abort) | [`Connection::on_network_failure`] | [`StreamVerdict`] |
 //! | a parsed batch delivered ≥ 1 event (to listeners or a consumer's queue) | [`Connection::on_event`] | — |
 //! | parser saw `retry: N` | [`Connection::on_retry_field`] | — |
 //! | body ended / errored | [`Connection::on_stream_end`] | [`StreamVerdict`] |
@@ -83,6 +85,7 @@
 
 mod http_date;
 mod mime;
+pub mod url;
 
 pub use http_date::parse_retry_after;
 
@@ -475,6 +478,24 @@ pub enum CloseReason {
     Finished,
     /// [`ReconnectPolicy::max_retries`] consecutive reconnects already failed.
     RetriesExhausted,
+    /// A failure that reconnecting cannot mend ([`Connection::on_network_failure`]).
+    Failed,
+}
+
+/// How a fetch, or the read of its body, failed, as the glue observed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NetworkFailure {
+    /// A network error (DNS, refused, reset, offline, a body cut short): reestablish.
+    Network,
+    /// An aborted network error: the page aborted the fetch (`window.stop()`, a
+    /// navigation), not the source (the rejection is an `AbortError` while the source's
+    /// own `AbortController` was not aborted).
+    Aborted,
+    /// The URL's scheme cannot be fetched ([`url::is_fetchable`]).
+    Scheme,
+    /// A CORS failure: the server answered, but the response is not allowed for this
+    /// origin (the glue's `no-cors` probe of the same URL got a response).
+    Cors,
 }
 
 /// What to do after a connection dropped or could not be made
@@ -828,11 +849,50 @@ impl Connection {
         self.drop_connection(Phase::Body, now_ms, random)
     }
 
-    /// The fetch rejected at `now_ms` before any response (DNS, refused, CORS,
+    /// The fetch rejected at `now_ms` before any response (DNS, refused,
     /// offline): reconnect (phase `connect`), as the spec's "reestablish the
-    /// connection". Not for our own abort after [`close`](Self::close).
+    /// connection". Not for our own abort after [`close`](Self::close); see
+    /// [`on_network_failure`](Self::on_network_failure) for the failures that do
+    /// not reconnect.
     pub fn on_network_error(&mut self, now_ms: f64, random: f64) -> StreamVerdict {
         self.drop_connection(Phase::Connect, now_ms, random)
+    }
+
+    /// A fetch rejected, or its body errored, at `now_ms` (`phase` `connect` or
+    /// `body`), for the reason `failure`: a [`NetworkFailure::Network`] reconnects like
+    /// [`on_network_error`](Self::on_network_error) / [`on_stream_end`](Self::on_stream_end);
+    /// the others fail the connection for good ([`CloseReason::Failed`]).
+    pub fn on_network_failure(
+        &mut self,
+        failure: NetworkFailure,
+        phase: Phase,
+        now_ms: f64,
+        random: f64,
+    ) -> StreamVerdict {
+        if failure == NetworkFailure::Network {
+            return self.drop_connection(phase, now_ms, random);
+        }
+        if self.ready_state == ReadyState::Closed {
+            return StreamVerdict::Ignored;
+        }
+        // [spec] "If res is an aborted network error, then fail the connection."
+        // Otherwise a network error reestablishes the connection, "unless the user
+        // agent knows that to be futile, in which case the user agent may fail the
+        // connection": a scheme fetch never fetches, and a CORS failure (the server
+        // answered and refused this origin), which Chromium and Firefox fail too.
+        self.ready_state = ReadyState::Closed;
+        self.pending_auth = None;
+        self.opened_ms = None;
+        StreamVerdict::Close {
+            reason: CloseReason::Failed,
+            error: ErrorInfo {
+                phase,
+                status: None,
+                will_retry: false,
+                attempt: self.attempt,
+                delay_ms: None,
+            },
+        }
     }
 
     /// No bytes for the configured inactivity timeout (before or after the

@@ -2234,3 +2234,49 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn network_failures_that_cannot_be_mended_fail_the_connection() {
+    for failure in [
+        NetworkFailure::Aborted,
+        NetworkFailure::Scheme,
+        NetworkFailure::Cors,
+    ] {
+        let mut c = Connection::new(ReconnectPolicy::default());
+        assert!(c.start(0.0));
+        let verdict = c.on_network_failure(failure, Phase::Connect, 10.0, 0.0);
+        assert_eq!(
+            verdict,
+            StreamVerdict::Close {
+                reason: CloseReason::Failed,
+                error: ErrorInfo {
+                    phase: Phase::Connect,
+                    status: None,
+                    will_retry: false,
+                    attempt: 1,
+                    delay_ms: None,
+                },
+            },
+            "{failure:?}"
+        );
+        assert_eq!(c.ready_state(), ReadyState::Closed);
+        // Once closed, nothing more.
+        assert_eq!(
+            c.on_network_failure(failure, Phase::Body, 20.0, 0.0),
+            StreamVerdict::Ignored
+        );
+        assert!(!c.reconnect(5000.0));
+    }
+}
+
+#[test]
+fn a_plain_network_failure_reconnects() {
+    let mut c = Connection::new(ReconnectPolicy::default());
+    assert!(c.start(0.0));
+    let verdict = c.on_network_failure(NetworkFailure::Network, Phase::Body, 10.0, 0.0);
+    assert!(
+        matches!(verdict, StreamVerdict::Reconnect { delay_ms: 3000, .. }),
+        "{verdict:?}"
+    );
+    assert_eq!(c.ready_state(), ReadyState::Connecting);
+}

@@ -49,6 +49,9 @@ pub struct Options {
     pub with_credentials: bool,
     /// The cursor to start from (`lastEventId`), sent from the first request on.
     pub last_event_id: Option<String>,
+    /// `lastEventIdParam`: the name of the query parameter that carries the last event
+    /// ID instead of the `Last-Event-ID` header (`None`: the header).
+    pub last_event_id_param: Option<String>,
     /// How failures and reconnections are handled.
     pub policy: ReconnectPolicy,
     /// `headers`: an object, a `Headers`, pairs, or a function.
@@ -142,6 +145,7 @@ members! {
         Integrity = "integrity",
         Keepalive = "keepalive",
         LastEventId = "lastEventId",
+        LastEventIdParam = "lastEventIdParam",
         MaxEventSize = "maxEventSize",
         Method = "method",
         Mode = "mode",
@@ -427,6 +431,7 @@ impl Options {
         Options {
             with_credentials: false,
             last_event_id: None,
+            last_event_id_param: None,
             policy: ReconnectPolicy::default(),
             headers: PerAttempt::None,
             body: PerAttempt::None,
@@ -541,6 +546,14 @@ impl Options {
             }
             Member::Keepalive => set(&self.init, name, &JsValue::from_bool(value.is_truthy())),
             Member::LastEventId => self.last_event_id = Some(super::to_usv_string(&value)?),
+            Member::LastEventIdParam => {
+                // A `USVString` that must not be empty (a nameless parameter is no cursor).
+                let param = super::to_usv_string(&value)?;
+                if param.is_empty() {
+                    return Err(dict.error(name, &["The value must not be empty."]));
+                }
+                self.last_event_id_param = Some(param);
+            }
             Member::MaxEventSize => {
                 let n = dict.number(name, &value, Numeric::UnsignedLongLong, AT_LEAST_1)?;
                 // `as` saturates: beyond 4 GiB − 1 (more than wasm32 memory) is no limit.
@@ -560,6 +573,15 @@ impl Options {
             Member::WithCredentials => self.with_credentials = value.is_truthy(),
         }
         Ok(())
+    }
+
+    /// Whether requests are made in `cors` mode (the default), where a rejected
+    /// cross-origin fetch may be a CORS failure.
+    pub fn is_cors_mode(&self) -> bool {
+        Reflect::get(&self.init, &JsValue::from_str("mode"))
+            .ok()
+            .and_then(|mode| mode.as_string())
+            .is_some_and(|mode| mode == "cors")
     }
 
     /// Builds a request from the fixed members only, so that an invalid

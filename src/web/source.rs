@@ -13,7 +13,7 @@ use web_sys::{AbortSignal, EventTarget};
 use super::options::{Options, PerAttempt};
 use super::state::{Core, Source};
 use super::{sys, task};
-use crate::connection::{Connection, ReconnectPolicy};
+use crate::connection::{url, Connection, ReconnectPolicy};
 use crate::parser::Parser;
 
 /// The URL `fromReadableStream` sources report (whatwg/html).
@@ -227,9 +227,11 @@ fn resolve_url(url: &str) -> Result<String, JsValue> {
         Some(base) => web_sys::Url::new_with_base(url, &base),
         None => web_sys::Url::new(url),
     };
-    match parsed {
-        Ok(parsed) => Ok(parsed.href()),
-        Err(_) => Err(super::dom_exception(
+    // [spec] The URL standard's parser fails on a forbidden domain code point in a host,
+    // which some engines' parsers accept (see `url::has_forbidden_host`).
+    match parsed.map(|parsed| parsed.href()) {
+        Ok(href) if !url::has_forbidden_host(&href) => Ok(href),
+        _ => Err(super::dom_exception(
             &[
                 "Failed to construct 'EventSource': The URL '",
                 url,

@@ -82,6 +82,21 @@ export function mark_closed(route) {
 export function ignore_rejection(promise) {
   promise.then(undefined, () => {});
 }
+export function is_abort_error(error) {
+  return error?.name === 'AbortError';
+}
+export function is_type_error(error) {
+  return error instanceof TypeError;
+}
+export function global_origin() {
+  return typeof globalThis.origin === 'string' ? globalThis.origin : undefined;
+}
+export function probe(url, credentials, controller, ms) {
+  const timer = setTimeout(() => controller.abort(), ms);
+  return fetch(url, { mode: 'no-cors', cache: 'no-store', credentials, signal: controller.signal })
+    .then(() => true, () => false)
+    .finally(() => { clearTimeout(timer); controller.abort(); });
+}
 "#)]
 extern "C" {
     /// Delivers a batch of events (see [`crate::batch`] for the encoding): each to
@@ -134,6 +149,26 @@ extern "C" {
     /// Swallows a promise's rejection (e.g. `reader.cancel()` on an errored stream) so
     /// it is not reported as unhandled.
     pub fn ignore_rejection(promise: &Promise);
+
+    /// Whether `error` is named `AbortError` (a `DOMException` from an aborted fetch).
+    pub fn is_abort_error(error: &JsValue) -> bool;
+
+    /// Whether `error` is a `TypeError` (how fetch rejects on a network error).
+    pub fn is_type_error(error: &JsValue) -> bool;
+
+    /// The global scope's origin (`self.origin`), where there is one.
+    pub fn global_origin() -> Option<String>;
+
+    /// A `no-cors` `GET` of `url` (`credentials` mode, no other header, no body):
+    /// resolves `true` when the server answered (an opaque response, never read), `false`
+    /// on a rejection or no answer within `ms`. `controller` aborts it: `close()`, and
+    /// the probe itself once settled (dropping the response).
+    pub fn probe(
+        url: &str,
+        credentials: &str,
+        controller: &web_sys::AbortController,
+        ms: f64,
+    ) -> Promise;
 }
 
 #[wasm_bindgen]

@@ -29,7 +29,9 @@ use super::options::{Options, PerAttempt};
 use super::state::{global, Sleep, Source};
 use super::sys;
 use crate::batch::Batch;
-use crate::connection::{CloseReason, ErrorInfo, ReadyState, ResponseVerdict, StreamVerdict};
+use crate::connection::{
+    url, CloseReason, ErrorInfo, NetworkFailure, Phase, ReadyState, ResponseVerdict, StreamVerdict,
+};
 
 /// While a stream consumer is attached, a chunk is parsed this many bytes at a time and
 /// the queue is checked in between, so it overshoots `highWaterMark` by at most the
@@ -40,6 +42,10 @@ const CONSUMER_SLICE: usize = 1024;
 /// so a huge chunk (a caller's stream can hand over any size) never needs a copy of its
 /// own size, and the events it completes are delivered in bounded batches.
 const FEED_SLICE: usize = 64 * 1024;
+
+/// How long the `no-cors` reachability probe after a rejected cross-origin fetch may
+/// take before it counts as unanswered (a network error).
+const PROBE_TIMEOUT_MS: f64 = 10_000.0;
 
 /// The longest delay `setTimeout` honours (a longer one fires at once).
 const MAX_TIMER_MS: u64 = i32::MAX as u64;
@@ -208,6 +214,9 @@ async fn attempt(source: &Source) -> Next {
         return Next::Stop;
     };
     let seeded = options.last_event_id.is_some();
+    // A caller's `fetch` may serve any scheme; the platform's fetches only some.
+    let any_scheme = options.fetch.is_some();
+    let param = options.last_event_id_param.as_deref();
     let now = sys::now();
     let started = source.with(move |core| {
         let started = if core.connection.attempt() == 0 {
@@ -216,12 +225,24 @@ async fn attempt(source: &Source) -> Next {
             core.connection.reconnect(now)
         };
         let send_id = core.connection.is_reconnection() || seeded;
-        let id = send_id.then(|| core.parser.last_event_id().to_owned());
-        started.then(|| (core.fetch_url.clone(), id))
+        let id = send_id.then(|| core.parser.last_event_id());
+        let url = &core.fetch_url;
+        let fetchable = any_scheme || url::is_fetchable(url);
+        // `lastEventIdParam`: a non-empty cursor goes in the query, not in the header.
+        let request = match (param, id) {
+            (Some(name), Some(id)) if !id.is_empty() => {
+                (url::with_query_param(url, name, id), None)
+            }
+            (_, id) => (url.clone(), id.map(str::to_owned)),
+        };
+        started.then_some((request, fetchable))
     });
-    let Some((url, last_event_id)) = started else {
+    let Some(((url, last_event_id), fetchable)) = started else {
         return Next::Stop;
     };
+    if !fetchable {
+        return network_failure(source, NetworkFailure::Scheme, Phase::Connect);
+    }
     // The headers and body functions run before every attempt (fresh tokens, a fresh
     // stream); one that throws counts as a failed connection.
     let headers = member_value(source, &options.headers).await;
@@ -229,14 +250,14 @@ async fn attempt(source: &Source) -> Next {
         return Next::Stop;
     }
     let Ok(headers) = headers else {
-        return connect_failed(source);
+        return connect_failed(source, NetworkFailure::Network);
     };
     let body = member_value(source, &options.body).await;
     if source.is_closed() {
         return Next::Stop;
     }
     let Ok(body) = body else {
-        return connect_failed(source);
+        return connect_failed(source, NetworkFailure::Network);
     };
     let abort = AbortController::new().ok();
     let request = options.build_request(
@@ -261,7 +282,7 @@ async fn attempt(source: &Source) -> Next {
         source.abort.put(abort);
     }
     let Ok(request) = request else {
-        return connect_failed(source);
+        return connect_failed(source, NetworkFailure::Network);
     };
     rearm_timer(source);
     let response = match &options.fetch {
@@ -274,8 +295,15 @@ async fn attempt(source: &Source) -> Next {
     if source.is_closed() {
         return Next::Stop;
     }
-    let Some(response) = response.ok().and_then(|r| r.dyn_into::<Response>().ok()) else {
-        return connect_failed(source);
+    let response = match response {
+        Ok(response) => response.dyn_into::<Response>().ok(),
+        Err(error) => {
+            let failure = rejection(source, &error);
+            return fetch_rejected(source, &options, &url, &error, failure).await;
+        }
+    };
+    let Some(response) = response else {
+        return connect_failed(source, NetworkFailure::Network);
     };
     rearm_timer(source);
 
@@ -357,18 +385,77 @@ pub fn origin_of(url: &str) -> String {
         .unwrap_or_else(|_| "null".to_owned())
 }
 
-/// The fetch rejected, did not give a `Response`, or the request could not be built
-/// (the inactivity timer's abort counts as a timeout): reconnect per the policy.
-fn connect_failed(source: &Source) -> Next {
-    let timed_out = source.timed_out();
+/// What a rejection (of the fetch or of a body read) means: an `AbortError` that the
+/// source's own controller did not cause (the page's `window.stop()`, a navigation) is
+/// an aborted network error; anything else a network error.
+fn rejection(source: &Source, error: &JsValue) -> NetworkFailure {
+    if sys::is_abort_error(error) && !source.timed_out() {
+        NetworkFailure::Aborted
+    } else {
+        NetworkFailure::Network
+    }
+}
+
+/// The fetch rejected. A network error on a cross-origin URL in `cors` mode may be a
+/// CORS failure, which fetch reports with the same `TypeError`: a `no-cors` probe of
+/// the same URL (`sys::probe`; one extra request, only here) gets an opaque response
+/// only when the server is reachable.
+async fn fetch_rejected(
+    source: &Source,
+    options: &Options,
+    url: &str,
+    error: &JsValue,
+    failure: NetworkFailure,
+) -> Next {
+    let probe = failure == NetworkFailure::Network
+        && !source.timed_out()
+        && options.fetch.is_none()
+        && options.is_cors_mode()
+        && sys::is_type_error(error)
+        && sys::global_origin().is_some_and(|origin| origin != origin_of(url));
+    let Some(abort) = probe.then(AbortController::new).and_then(Result::ok) else {
+        return connect_failed(source, failure);
+    };
+    source.take_attempt().run();
+    let credentials = if options.with_credentials {
+        "include"
+    } else {
+        "same-origin"
+    };
+    let probe = sys::probe(url, credentials, &abort, PROBE_TIMEOUT_MS);
+    // `close()` aborts the probe.
+    source.abort.put(abort);
+    let answered = JsFuture::from(probe).await.ok().and_then(|v| v.as_bool());
+    source.abort.take();
+    if source.is_closed() {
+        return Next::Stop;
+    }
+    let failure = match answered {
+        Some(true) => NetworkFailure::Cors,
+        _ => NetworkFailure::Network,
+    };
+    network_failure(source, failure, Phase::Connect)
+}
+
+/// The fetch rejected (for `failure`), did not give a `Response`, or the request could
+/// not be built (the inactivity timer's abort counts as a timeout).
+fn connect_failed(source: &Source, failure: NetworkFailure) -> Next {
+    if source.timed_out() {
+        source.take_attempt().run();
+        let (now, random) = (sys::now(), sys::random());
+        let verdict = source.with(move |core| core.connection.on_inactivity_timeout(now, random));
+        return stream_ended(source, verdict);
+    }
+    network_failure(source, failure, Phase::Connect)
+}
+
+/// Releases the attempt and lets the connection decide what `failure` leads to.
+fn network_failure(source: &Source, failure: NetworkFailure, phase: Phase) -> Next {
     source.take_attempt().run();
     let (now, random) = (sys::now(), sys::random());
     let verdict = source.with(move |core| {
-        if timed_out {
-            core.connection.on_inactivity_timeout(now, random)
-        } else {
-            core.connection.on_network_error(now, random)
-        }
+        core.connection
+            .on_network_failure(failure, phase, now, random)
     });
     stream_ended(source, verdict)
 }
@@ -512,7 +599,13 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Next {
         }
         let result: sys::ReadResult = match result {
             Ok(result) => result.unchecked_into(),
-            Err(_) => return body_ended(source, false),
+            Err(error) => match rejection(source, &error) {
+                NetworkFailure::Network => return body_ended(source, false),
+                failure => {
+                    source.with(|core| core.parser.finish());
+                    return network_failure(source, failure, Phase::Body);
+                }
+            },
         };
         if result.done() {
             return body_ended(source, true);

@@ -10,6 +10,7 @@ import {
 import { tests as storms } from './storms.js';
 import { tests as faultTests } from './faults.js';
 import { tests as hostileTests } from './hostile.js';
+import { tests as failureTests } from './failures.js';
 
 export const tests = [];
 /**
@@ -1482,3 +1483,6 @@ tests.push(...faultTests);
 
 // --- Hostile servers: memory and CPU (tests/browser/hostile.js) ------------------------------
 tests.push(...hostileTests);
+
+// --- Failure semantics (tests/browser/failures.js) -------------------------------------------
+tests.push(...failureTests);
