@@ -4,8 +4,11 @@
 // parameter). See bench/README.md for what is measured and how.
 //
 // Sections: `transport` (every implementation against the server's /stream workloads,
-// alternating rounds), `parser` (parsers alone on in-memory bytes), `memory` (heap and
-// wasm memory before/after 1 M events and 10k open/close cycles).
+// alternating rounds), `latency` (construction → first event, warm and cold, with a
+// stage diagnosis: bench/latency.js), `parser` (parsers alone on in-memory bytes),
+// `memory` (heap and wasm memory before/after 1 M events and 10k open/close cycles).
+
+import { firstEvent, etOpen, iterOpen, coldRound } from './latency.js';
 
 const params = new URLSearchParams(location.search);
 const QUICK = params.get('quick') === '1';
@@ -13,7 +16,7 @@ const ROUNDS = Math.max(1, Number(params.get('rounds')) || (QUICK ? 1 : 7));
 const REPORT = params.get('report');
 const ONLY = params.get('only')?.split(',').filter(Boolean);
 const IMPLS = params.get('impls')?.split(',').filter(Boolean);
-const SECTIONS = (params.get('sections') || 'transport,parser,memory').split(',');
+const SECTIONS = (params.get('sections') || 'transport,latency,parser,memory').split(',');
 const SCALE = QUICK ? 0.1 : 1;
 const TIMEOUT_MS = (Number(params.get('timeout')) || 30) * 1000;
 
@@ -182,6 +185,8 @@ async function loadModules() {
       return m;
     },
     npmEventSource: () => import('/node_modules/eventsource/dist/index.js'),
+    // bench/minimal-event-source.js: fetch + TextDecoder + eventsource-parser + MessageEvent.
+    minimal: () => import('./minimal-event-source.js'),
     parser: () => import('/node_modules/eventsource-parser/dist/index.js'),
     fetchEventSource: () => import('./vendor/fetch-event-source.js'),
     polyfill: () => import('./vendor/event-source-polyfill.js'),
@@ -255,6 +260,10 @@ const IMPLEMENTATIONS = [
   },
   { key: 'native', label: 'native EventSource', run: eventTargetRun(() => NativeEventSource) },
   {
+    key: 'minimal', label: 'minimal JS class (fetch + eventsource-parser + MessageEvent)', needs: 'minimal',
+    run: eventTargetRun(() => mods.minimal.MinimalEventSource),
+  },
+  {
     key: 'eventsource', label: 'npm eventsource', pkg: 'eventsource', needs: 'npmEventSource',
     run: eventTargetRun(() => mods.npmEventSource.EventSource),
   },
@@ -317,10 +326,17 @@ const IMPLEMENTATIONS = [
       ctx.cancel = () => ctrl.abort();
       const res = await fetch(url, { signal: ctrl.signal, cache: 'no-store' });
       const reader = res.body.getReader();
+      // For mixed: how many chunk boundaries fall inside a UTF-8 character (the next
+      // chunk starts with a continuation byte), i.e. whether the workload really splits them.
+      const countSplits = w.gen === 'mixed';
+      sink.chunks = 0;
+      sink.splitUtf8 = 0;
       for (;;) {
         const r = await reader.read();
         if (r.done) break;
         sink.bytes += r.value.byteLength;
+        sink.chunks++;
+        if (countSplits && r.value.byteLength && (r.value[0] & 0xc0) === 0x80) sink.splitUtf8++;
       }
     },
   },
@@ -354,7 +370,9 @@ async function timedRun(impl, w, exp, count = w.count) {
   const ms = performance.now() - t0;
   clearTimeout(timer);
   const fail = error ?? check(impl, sink, exp);
-  return { ms, ok: fail === null, fail, timeout: !!error?.startsWith('timeout') };
+  const r = { ms, ok: fail === null, fail, timeout: !!error?.startsWith('timeout') };
+  if (impl.bytesOnly) { r.chunks = sink.chunks; r.splitUtf8 = sink.splitUtf8; }
+  return r;
 }
 
 async function transportSection() {
@@ -394,6 +412,72 @@ async function transportSection() {
       log(`${w.key} round ${round + 1}/${rounds}: ${line.join(' | ')}`);
     }
   }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// First-event latency (bench/latency.js)
+
+const LATENCY_IMPLS = [
+  { key: 'native', label: 'native EventSource', open: () => etOpen(NativeEventSource) },
+  { key: 'ours', label: 'ours: onmessage', needs: 'ours', open: () => etOpen(mods.ours.EventSource) },
+  { key: 'ours-iter', label: 'ours: for await', needs: 'ours', iterator: true, open: () => iterOpen(mods.ours.EventSource, iterableOf) },
+  { key: 'minimal', label: 'minimal JS class', needs: 'minimal', open: () => etOpen(mods.minimal.MinimalEventSource) },
+  { key: 'eventsource', label: 'npm eventsource', pkg: 'eventsource', needs: 'npmEventSource', open: () => etOpen(mods.npmEventSource.EventSource) },
+];
+
+async function latencySection() {
+  const rounds = QUICK ? 5 : Math.max(15, ROUNDS * 3);
+  const diagRounds = QUICK ? 3 : 9;
+  const out = { rounds, diagRounds, warm: {}, cold: {}, diag: {} };
+  const active = LATENCY_IMPLS.filter((i) => {
+    const na = unavailable(i);
+    out.warm[i.key] = { label: i.label, pkg: i.pkg, na, runs: [] };
+    return !na;
+  });
+  // One unmeasured run each (JIT, connection pool).
+  for (const i of active) { await firstEvent(i.open()); await settle(); }
+  for (let round = 0; round < rounds; round++) {
+    const line = [];
+    for (const i of active) {
+      const r = await firstEvent(i.open());
+      out.warm[i.key].runs.push({ ms: r.ms, ok: r.ms != null, fail: r.fail });
+      line.push(`${i.key} ${r.ms == null ? `FAIL(${r.fail})` : `${r.ms.toFixed(1)} ms`}`);
+      await settle();
+    }
+    log(`latency warm round ${round + 1}/${rounds}: ${line.join(' | ')}`);
+  }
+  // Cold: a fresh realm per round.
+  const coldKinds = [['native', 'native EventSource, fresh iframe'], ['ours', 'ours: import + construct, fresh iframe']]
+    .filter(([k]) => k === 'native' || mods.ours);
+  for (const [k, label] of coldKinds) out.cold[k] = { label, runs: [] };
+  await coldRound('ours', false); // the first load fills the HTTP cache
+  for (let round = 0; round < rounds; round++) {
+    const line = [];
+    for (const [k] of coldKinds) {
+      const r = await coldRound(k, false);
+      out.cold[k].runs.push({ ms: r.ms ?? null, ok: r.ms != null, fail: r.fail, importMs: r.importMs, totalMs: r.totalMs });
+      line.push(`${k} ${r.ms == null ? `FAIL(${r.fail})` : `${(r.totalMs ?? 0).toFixed(1)} ms (import ${(r.importMs ?? 0).toFixed(1)})`}`);
+      await settle();
+    }
+    log(`latency cold round ${round + 1}/${rounds}: ${line.join(' | ')}`);
+  }
+  // Diagnosis: stage marks (probes installed only for these runs).
+  for (const i of active) out.diag[i.key] = { label: `${i.label} (warm)`, runs: [] };
+  if (mods.ours) out.diag['ours-cold'] = { label: 'ours: import + construct, fresh iframe (ms since import start)', runs: [] };
+  for (let round = 0; round < diagRounds; round++) {
+    for (const i of active) {
+      const r = await firstEvent(i.open(), { diag: true });
+      out.diag[i.key].runs.push(r.marks);
+      await settle();
+    }
+    if (mods.ours) {
+      const r = await coldRound('ours', true);
+      out.diag['ours-cold'].runs.push(r.marks ?? {});
+      await settle();
+    }
+  }
+  log(`latency diagnosis: ${diagRounds} instrumented round(s) done`);
   return out;
 }
 
@@ -651,6 +735,7 @@ async function main() {
   };
   try {
     if (SECTIONS.includes('transport')) results.transport = await transportSection();
+    if (SECTIONS.includes('latency')) results.latency = await latencySection();
     if (SECTIONS.includes('parser')) results.parser = await parserSection();
     if (SECTIONS.includes('memory')) results.memory = await memorySection();
   } catch (e) {
