@@ -14,6 +14,14 @@ const ref = { t0: performance.now() };
 const restore = diag ? installProbes(window, marks, ref) : null;
 const report = (r) => {
   restore?.();
+  // Resource timing of what the import fetched (ms since script start): when each module
+  // and the wasm had arrived.
+  if (diag) {
+    for (const e of performance.getEntriesByType('resource')) {
+      const m = /\/(js|pkg)\/(?:snippets\/.*\/)?([^/?]+\.(?:js|wasm))(\?|$)/.exec(e.name);
+      if (m && e.startTime >= ref.t0) marks[`${m[2]} arrived`] = e.responseEnd - ref.t0;
+    }
+  }
   parent.postMessage({ type: 'latency-frame', what, marks, ...r }, '*');
 };
 

@@ -5,8 +5,9 @@
 // - warm: in this page, the module already imported (ours: wasm instantiated by js/index.js's
 //   top-level await), every implementation alternating, median over the rounds;
 // - cold: a fresh iframe per round (bench/latency-frame.html, a new realm, so a new module
-//   instance and a new wasm instantiation; the HTTP cache is warm, as for a returning
-//   visitor): `import('js/index.js')` → first message, and native in a fresh iframe;
+//   instance and a new wasm compile + instantiation; the loopback server sends static files
+//   with `Cache-Control: no-store`, so every module and the wasm are fetched again, as on a
+//   first visit): `import('js/index.js')` → first message, and native in a fresh iframe;
 // - diagnosis: the same runs again with `fetch`, `ReadableStreamDefaultReader#read`,
 //   `setTimeout` and `WebAssembly.instantiate*` wrapped to timestamp where the time goes
 //   (construction returns, fetch called, response headers, first chunk, first message).
@@ -29,9 +30,12 @@ export function installProbes(win, marks, t0ref) {
     instS: win.WebAssembly.instantiateStreaming,
   };
   win.fetch = function (...args) {
-    first('fetch called');
+    // The glue also fetches the wasm: its own marks.
+    const u = String(args[0]?.url ?? args[0]);
+    const pre = /\.wasm(\?|$)/.test(u) ? 'wasm ' : '';
+    first(`${pre}fetch called`);
     const p = saved.fetch.apply(this, args);
-    p.then(() => first('response headers'), () => first('fetch rejected'));
+    p.then(() => first(`${pre}response headers`), () => first(`${pre}fetch rejected`));
     return p;
   };
   win.ReadableStreamDefaultReader.prototype.read = function (...args) {

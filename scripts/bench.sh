@@ -4,7 +4,7 @@
 # bench/index.html (bench/run.mjs: no DevTools connection), prints the markdown tables and
 # writes them to bench/results.md, then stops the server.
 # Usage: scripts/bench.sh [--quick] [--rounds N] [--only tiny,kb,big,biglines,mixed]
-#                         [--impls ours,ours-iter,native,...] [--sections transport,parser,memory]
+#                         [--impls ours,ours-iter,native,...] [--sections transport,latency,parser,memory]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
