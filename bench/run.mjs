@@ -528,7 +528,7 @@ function targets(res, sizeRows, page) {
     const cn = med(res.latency.cold?.native);
     const co = res.latency.cold?.ours ? median((res.latency.cold.ours.runs ?? []).filter((r) => r.ok).map((r) => r.totalMs)) : null;
     if (cn != null && co != null) {
-      rows.push(['first event within 3 ms of native, cold (fresh page realm: import + construct; for information)',
+      rows.push(['first event within 3 ms of native, cold (fresh realm: import + construct, nothing cached)',
         `${co.toFixed(1)} ms vs native ${cn.toFixed(1)} ms (+${(co - cn).toFixed(1)} ms)`, co - cn <= 3 ? 'met' : 'missed']);
     }
   }
@@ -572,7 +572,8 @@ function report(res, sizeRows, meta, page) {
     'min–max of the passing runs. Every run is checked: event count, last event ID and an FNV-1a ' +
     'over each event\'s data length and code units (all ≤ 16, else first/middle/last), against ' +
     'values from a JS re-implementation of the server\'s generator that is itself cross-checked ' +
-    'with `/stream/info`\'s FNV-1a over the full data. A failed check prints FAIL.');
+    'with `/stream/info`\'s FNV-1a over the full data. A failed check prints FAIL. The first-event section runs first ' +
+    '(bench/README.md: warm, cold in a fresh iframe, and an instrumented breakdown).');
   out.push(`- Peers: ${Object.entries(res.versions).map(([k, v]) => `${k}@${v}`).join(', ')}. ` +
     'MB = 10⁶ bytes of the response body. Time includes connecting.');
   out.push(`- Iterator/stream API of ours: ${res.iteratorAvailable ? `present (first item: ${res.iterShape ?? '?'})` : 'not built yet (rows print n/a)'}; ` +
