@@ -430,7 +430,7 @@ async function latencySection() {
   const rounds = QUICK ? 5 : Math.max(15, ROUNDS * 3);
   const diagRounds = QUICK ? 3 : 9;
   const out = { rounds, diagRounds, warm: {}, cold: {}, diag: {} };
-  const active = LATENCY_IMPLS.filter((i) => {
+  const active = LATENCY_IMPLS.filter((i) => !IMPLS || IMPLS.includes(i.key)).filter((i) => {
     const na = unavailable(i);
     out.warm[i.key] = { label: i.label, pkg: i.pkg, na, runs: [] };
     return !na;

@@ -28,7 +28,8 @@ export function browserEntry(root) {
   return resolve(root, e);
 }
 
-const ASSET = /new\s+URL\(\s*(['"])([^'"]+)\1\s*,\s*import\.meta\.url\s*\)/g;
+// `new URL('x', import.meta.url)` (wasm-bindgen's --target web) or `import.meta.resolve('x')`.
+const ASSET = /new\s+URL\(\s*(['"])([^'"]+)\1\s*,\s*import\.meta\.url\s*\)|import\.meta\.resolve\(\s*(['"])([^'"]+)\3\s*\)/g;
 
 /**
  * The files a page loads for the package entry, repo-relative, each with its raw and
@@ -51,12 +52,16 @@ export async function pageFiles(root) {
     seen.add(abs);
     if (!existsSync(abs)) throw new Error(`${relative(root, abs)} is referenced but missing (run scripts/build.sh)`);
     const buf = readFileSync(abs);
-    files.push({ file: relative(root, abs), kind, raw: buf.length, brotli: brotli(buf) });
+    files.push({
+      file: relative(root, abs), kind, raw: buf.length, brotli: brotli(buf),
+      // Whether it holds or loads WebAssembly (a .wasm file, or JS that instantiates one).
+      wasm: abs.endsWith('.wasm') || (kind === 'js' && /WebAssembly\s*\.\s*(instantiate|compile|Module)/.test(buf.toString('utf8'))),
+    });
   };
   for (const abs of inputs) {
     add(abs, 'js');
     const src = readFileSync(abs, 'utf8');
-    for (const m of src.matchAll(ASSET)) add(resolve(dirname(abs), m[2]), 'asset');
+    for (const m of src.matchAll(ASSET)) add(resolve(dirname(abs), m[2] ?? m[4]), 'asset');
   }
   return files;
 }
