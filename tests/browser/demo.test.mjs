@@ -1,15 +1,19 @@
-// The demo page (www/) in Debian's Chromium: the ticker streams, survives a server-side
-// drop by reconnecting with Last-Event-ID (ids continue, no replay), and the chat streams
-// a reply to a POST carrying an Authorization header. Keeps a screenshot in test-results/.
+// The demo page (www/) in Debian's Chromium, clicked through panel by panel with real
+// outcomes checked against the real server: the race ends with every reader's count and
+// hash verified; the fault scenario reconnects and each reconnection carried the last id
+// the client had received (read back from the server's request log); the POST stream
+// yields exactly the server's tokens and the server saw the Authorization header; the
+// sharing panel either works across two tabs or says it is not available. Saves the
+// screenshot the README opens with (docs/demo.png, 1280×800).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from './chromium.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const server = process.env.SSE_SERVER_URL;
+const RACE_EVENTS = 100_000;
 
 let browser;
 before(async () => {
@@ -20,37 +24,110 @@ after(async () => {
   await browser?.close();
 });
 
-test('the demo page streams, reconnects after a drop, and chats over POST', async () => {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
+const dataset = (page, selector) => page.$eval(selector, (el) => ({ ...el.dataset }));
+
+/** The README's screenshot: the top of the page at 1280×800. */
+async function shoot(page) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(root, 'docs/demo.png') });
+}
+
+test('the demo page: race, reconnection timeline, POST stream, sharing', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server}/www/`);
+  const shareKey = `share-${process.pid}-${Date.now()}`;
+  await page.goto(`${server}/www/?share-key=${shareKey}`);
+  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 10_000 });
 
-  const tick = () => page.$eval('#tick', (el) => el.textContent);
-  await page.waitForFunction(() => /^#\d+$/.test(document.getElementById('tick').textContent), null, { timeout: 10_000 });
-  assert.equal(await page.$eval('#ticker-state', (el) => el.textContent), '1');
-
-  const before = Number((await tick()).slice(1));
-  await page.click('#drop');
-  await page.waitForFunction(() => Number(document.getElementById('ticker-reconnects').textContent) >= 1, null, { timeout: 10_000 });
-  await page.waitForFunction((n) => Number(document.getElementById('tick').textContent.slice(1)) > n + 1, before, { timeout: 10_000 });
-  const ids = await page.$$eval('#log-list li', (items) => items.map((li) => li.textContent)
-    .map((t) => /ticker message id=(\d+)/.exec(t)?.[1]).filter(Boolean).map(Number).reverse());
-  for (let i = 1; i < ids.length; i += 1) {
-    assert.equal(ids[i], ids[i - 1] + 1, `ids continue across the reconnection: ${ids.join(',')}`);
+  // 1. The race: every reader gets every event, checked by count and hash against the
+  // server's own check values (fetched here too, independently of the page).
+  const info = await (await fetch(`${server}/stream/info?gen=tiny&count=${RACE_EVENTS}`)).json();
+  await page.selectOption('#race-count', String(RACE_EVENTS));
+  await page.click('#race-start');
+  await page.waitForFunction(() => document.getElementById('race').dataset.state === 'finished', null, { timeout: 30_000 });
+  const lanes = await page.$$eval('#race-lanes li', (items) => items.map((li) => ({ ...li.dataset })));
+  assert.deepEqual(lanes.map((l) => l.lane), ['native', 'dom', 'iter']);
+  for (const lane of lanes) {
+    assert.equal(lane.state, 'done', `${lane.lane} finished`);
+    assert.equal(Number(lane.count), info.events, `${lane.lane} got every event`);
+    assert.equal(lane.verified, 'true', `${lane.lane}'s hash matches the server's`);
+    assert.ok(Number(lane.ms) > 0);
   }
-  const logText = await page.$eval('#log-list', (el) => el.textContent);
-  assert.match(logText, /ticker error \(body, retrying in \d+ ms\)/);
+  const hashes = await page.evaluate(() => demo.race.lanes.map((l) => l.hash >>> 0));
+  assert.deepEqual(hashes, [info.fnv1a32, info.fnv1a32, info.fnv1a32]);
+  assert.match(await page.textContent('#race-score'), /^100,000 events side by side: /);
+  assert.equal(await page.locator('#race-lanes .badge.place').count(), 3);
 
-  await page.fill('#chat-input', 'ping from the test');
-  await page.click('#chat-form button');
-  await page.waitForFunction(() => document.getElementById('chat-out').textContent.includes('model'), null, { timeout: 10_000 });
-  const chat = await page.$eval('#chat-out', (el) => el.textContent);
-  assert.match(chat, /"you":"ping from the test"/);
-  assert.match(chat, /"auth":"Bearer demo-token"/);
+  // 2 and 3 run at the same time: the fault scenario and the POST stream.
+  await page.click('#tl-start');
+  const message = 'Stream me a reply';
+  await page.fill('#chat-input', message);
+  await page.click('#chat-send');
 
-  mkdirSync(join(root, 'test-results'), { recursive: true });
-  await page.screenshot({ path: join(root, 'test-results/demo.png'), fullPage: true });
-  await page.close();
+  await page.waitForFunction(() => document.getElementById('chat').dataset.state === 'done', null, { timeout: 15_000 });
+  const chat = await dataset(page, '#chat');
+  const reply = `You said \u201c${message}\u201d. This reply is streamed word by word, like a language model would.`;
+  assert.equal(await page.textContent('#chat-out'), reply);
+  assert.equal(Number(chat.tokens), reply.split(' ').length);
+  assert.equal(chat.auth, 'Bearer demo-token', 'the server received the Authorization header');
+  assert.equal(chat.you, message, 'the server received the JSON body');
+
+  await page.waitForFunction(() => document.getElementById('timeline').dataset.state === 'finished', null, { timeout: 20_000 });
+  const timeline = await dataset(page, '#timeline');
+  assert.ok(Number(timeline.reconnects) >= 1, 'at least one reconnection');
+  assert.equal(timeline.inOrder, 'true', 'ids 1..n, none lost or repeated');
+  const conns = await page.evaluate(() => demo.timeline.run.conns.map((c) => ({ ids: c.ids, reason: c.reason })));
+  const shown = await page.$$eval('#tl-table tbody tr', (rows) => rows.map((r) => r.dataset.lastEventId));
+  // The server's own log: each reconnection sent the last id received before it.
+  const key = await page.evaluate(() => demo.timeline.run.key);
+  const log = await (await fetch(`${server}/log?key=${key}`)).json();
+  const sent = log.requests.filter((r) => r.conn !== null).sort((a, b) => a.conn - b.conn)
+    .map((r) => r.headers['last-event-id'] ?? '');
+  assert.equal(sent.length, conns.length);
+  assert.deepEqual(shown, sent, 'the table shows what the server received');
+  let last = '';
+  sent.forEach((id, i) => {
+    assert.equal(id, last, `connection ${i} sent Last-Event-ID ${JSON.stringify(last)}`);
+    last = conns[i].ids.at(-1) ?? last;
+  });
+  assert.ok(sent.filter(Boolean).length >= 1, 'a reconnection carried a Last-Event-ID');
+  assert.equal(await page.locator('#tl-svg text.lid').first().textContent(), 'first request');
+  assert.ok(await page.locator('#tl-svg text.lid', { hasText: /^Last-Event-ID \d+$/ }).count() >= 1);
+
+  // 4. Sharing: works across two tabs, or says it is not available in this build.
+  const share = await dataset(page, '#share-body');
+  if (share.available === 'false') {
+    assert.ok(await page.isVisible('#share-unavailable'));
+    assert.match(await page.textContent('#share-unavailable'), /Sharing is not available in this build/);
+    await shoot(page);
+  } else {
+    assert.equal(share.available, 'true');
+    const other = await context.newPage();
+    other.on('pageerror', (e) => errors.push(e.message));
+    await other.goto(`${server}/www/?share-key=${shareKey}`);
+    const both = [page, other];
+    const state = () => Promise.all(both.map((p) => dataset(p, '#share-body')));
+    // Both tabs receive events over one connection, one of them leading.
+    await Promise.all(both.map((p) => p.waitForFunction(
+      () => Number(document.getElementById('share-body').dataset.count) >= 2
+        && document.getElementById('share-body').dataset.live === '1',
+      null, { timeout: 15_000 },
+    )));
+    const [a, b] = await state();
+    assert.deepEqual([a.role, b.role].sort(), ['follower', 'leader']);
+    await shoot(page);
+    const follower = a.role === 'leader' ? other : page;
+    await (a.role === 'leader' ? page : other).close();
+    // The leader moves to the remaining tab, which keeps receiving events.
+    const count = Number((await dataset(follower, '#share-body')).count);
+    await follower.waitForFunction((n) => {
+      const d = document.getElementById('share-body').dataset;
+      return d.role === 'leader' && d.live === '1' && Number(d.count) > n;
+    }, count, { timeout: 15_000 });
+  }
+
+  await context.close();
   assert.deepEqual(errors, []);
 });
