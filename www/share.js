@@ -40,6 +40,8 @@ export function setupShare() {
   }
   panel.dataset.available = 'true';
   $('share-stats').hidden = false;
+  document.querySelector('#share .diagram').setAttribute('hidden', ''); // the live numbers say it
+
   $('share-tab').textContent = TAB;
   $('share-open').href = `./?share-key=${encodeURIComponent(KEY)}`;
 

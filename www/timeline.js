@@ -55,7 +55,12 @@ function draw() {
   // Labels that would overlap the previous one are left out (the table has them all).
   let topFree = 0;
   let bottomFree = 0;
-  const fits = (at, text, free) => at >= free && at + text.length * 5.6 <= W;
+  const width = (text) => text.length * 5.6;
+  /** Where `text` can start at or after `at` (pulled left at the right edge), or null. */
+  const place = (at, text, free) => {
+    const left = Math.min(at, W - 4 - width(text));
+    return left >= free ? left : null;
+  };
   run.conns.forEach((c, i) => {
     const from = c.openAt ?? c.requestAt;
     const to = c.endAt ?? end;
@@ -65,9 +70,10 @@ function draw() {
     }
     const lid = run.server[i]?.lastEventId;
     const label = i === 0 ? 'first request' : lid === undefined ? null : lid ? `Last-Event-ID ${lid}` : 'no Last-Event-ID';
-    if (label && c.openAt !== undefined && fits(x(from), label, topFree)) {
-      root.append(svg('text', { class: 'lid', x: x(from), y: Y - 6 }, label));
-      topFree = x(from) + label.length * 5.6 + 6;
+    const at = label && c.openAt !== undefined ? place(x(from), label, topFree) : null;
+    if (at !== null) {
+      root.append(svg('text', { class: 'lid', x: at, y: Y - 6 }, label));
+      topFree = at + width(label) + 6;
     }
     if (c.endAt !== undefined) {
       const failed = c.reason !== LAST.end;
@@ -97,7 +103,7 @@ function renderTable() {
       el('td', { class: 'mono' }, lid === undefined ? '…' : lid === '' ? '(none)' : lid),
       el('td', {}, `${c.events}${ids ? ` (id ${ids})` : ''}`),
       el('td', { class: c.endAt !== undefined && c.reason !== LAST.end ? 'drop' : '' }, c.endAt === undefined ? 'open' : `${c.reason}${c.phase ? ` · ${c.phase}` : ''}`),
-      el('td', {}, c.delay == null ? '' : `${c.delay} ms${c.gap != null ? ` (server saw ${Math.round(c.gap)})` : ''}`));
+      el('td', {}, c.delay == null ? '' : `${c.delay} ms${c.gap != null ? ` · measured ${Math.round(c.gap)}` : ''}`));
     body.append(tr);
   });
 }
@@ -178,7 +184,7 @@ async function finish() {
   const inOrder = ids.every((id, i) => id === i + 1);
   $('tl-status').replaceChildren(`${reconnects} reconnections, `, el('b', {}, `${resumed} resumed with Last-Event-ID`),
     ` (the server received ${run.server.slice(1).map((s) => s.lastEventId || '—').join(', ')}); `,
-    inOrder ? `ids 1–${ids.length} arrived once each, in order.` : `ids received: ${ids.join(', ')}.`);
+    inOrder ? `ids 1–${ids.length} arrived once each, in order.` : `ids received: ${ids.join(', ')} (each connection plays the next script, whatever id it resumes from).`);
   $('timeline').dataset.inOrder = String(inOrder);
   $('timeline').dataset.state = 'finished';
   $('tl-start').disabled = false;

@@ -77,7 +77,6 @@ test('the demo page: race, reconnection timeline, POST stream, sharing', async (
   await page.waitForFunction(() => document.getElementById('timeline').dataset.state === 'finished', null, { timeout: 20_000 });
   const timeline = await dataset(page, '#timeline');
   assert.ok(Number(timeline.reconnects) >= 1, 'at least one reconnection');
-  assert.equal(timeline.inOrder, 'true', 'ids 1..n, none lost or repeated');
   const conns = await page.evaluate(() => demo.timeline.run.conns.map((c) => ({ ids: c.ids, reason: c.reason })));
   const shown = await page.$$eval('#tl-table tbody tr', (rows) => rows.map((r) => r.dataset.lastEventId));
   // The server's own log: each reconnection sent the last id received before it.
