@@ -8,7 +8,7 @@
 //!
 //! Endpoints: `/sse` (scripted streams, see `script`), `/redirect`, `/log`, `/reset`,
 //! `/echo`, `/stream` and `/stream/info` (generated workloads, see `generate`),
-//! `/demo/drop`, `/demo/live`, `/demo/chat`, `/health`, and static files under `--root` for any other
+//! `/demo/drop`, `/demo/chat`, `/health`, and static files under `--root` for any other
 //! GET. Every response carries CORS headers; OPTIONS is answered as a preflight.
 
 mod conn;

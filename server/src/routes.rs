@@ -17,10 +17,7 @@ const LOG_TIMEOUT_MS: (u64, u64) = (10_000, 30_000);
 /// Answers one request; the caller closes the connection as the returned [`Ending`] says.
 pub fn handle(state: &State, tcp: &TcpStream, req: &Request) -> Ending {
     let key = req.query.string("key").filter(|k| !k.is_empty());
-    let control = matches!(
-        req.path.as_str(),
-        "/log" | "/reset" | "/demo/drop" | "/demo/live"
-    );
+    let control = matches!(req.path.as_str(), "/log" | "/reset" | "/demo/drop");
     let is_sse = req.path == "/sse" && req.method != "OPTIONS";
     let conn_no = match (&key, control) {
         (Some(k), false) => state.record(k, req, is_sse),
@@ -51,15 +48,6 @@ pub fn handle(state: &State, tcp: &TcpStream, req: &Request) -> Ending {
             None => text(tcp, req, 400, "key is required"),
         },
         "/demo/chat" => chat(state, tcp, req, key.as_deref()),
-        "/demo/live" => match key {
-            Some(k) => json_reply(
-                tcp,
-                req,
-                200,
-                format!("{{\"live\":{}}}", state.live_count(&k)),
-            ),
-            None => text(tcp, req, 400, "key is required"),
-        },
         "/health" => text(tcp, req, 200, "ok"),
         _ => static_files::serve(state, tcp, req),
     }

@@ -170,11 +170,6 @@ impl State {
         conns.len()
     }
 
-    /// How many streaming connections are live under `key` (what `/demo/drop` would shut).
-    pub fn live_count(&self, key: &str) -> usize {
-        lock(&self.live).get(key).map_or(0, Vec::len)
-    }
-
     /// The generated workload for (`gen`, `count`), built on first use.
     pub fn workload(&self, gen: Gen, count: u64) -> Arc<Workload> {
         let mut cache = lock(&self.cache);

@@ -647,30 +647,3 @@ fn hang_after_the_head_stalls_until_the_client_leaves() {
     thread::sleep(Duration::from_millis(200));
     assert_eq!(srv.get("/demo/drop?key=HS").text(), r#"{"dropped":0}"#);
 }
-
-#[test]
-fn demo_live_counts_the_live_streams_of_a_key() {
-    let srv = Server::start();
-    assert_eq!(srv.get("/demo/live?key=L").text(), r#"{"live":0}"#);
-    let mut buf = [0u8; 4096];
-    let mut open = Vec::new();
-    for _ in 0..2 {
-        let mut s = srv.connect();
-        s.write_all(b"GET /stream?gen=clock&interval=20&key=L HTTP/1.1\r\n\r\n")
-            .unwrap();
-        assert!(s.read(&mut buf).unwrap() > 0);
-        open.push(s);
-    }
-    assert_eq!(srv.get("/demo/live?key=L").text(), r#"{"live":2}"#);
-    // Not recorded in the key's log, and other keys are not counted.
-    assert!(!srv.get("/log?key=L").text().contains("/demo/live"));
-    assert_eq!(srv.get("/demo/live?key=other").text(), r#"{"live":0}"#);
-    // A client that leaves is no longer counted.
-    drop(open.pop());
-    let started = Instant::now();
-    while srv.get("/demo/live?key=L").text() != r#"{"live":1}"# {
-        assert!(started.elapsed() < Duration::from_secs(5));
-        thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(srv.get("/demo/live").status, 400);
-}
