@@ -4,14 +4,17 @@
 // members, so we check whether the constructor reads `shared` at all) and otherwise says
 // that sharing is not available.
 //
-// Which tab leads is read from the server, not from the library: every connection
-// attempt sends this tab's name in an `X-Demo-Tab` header (a headers function runs in
-// the tab that connects), and the server's request log (`/log?key=…`) shows who made the
-// latest request; `/demo/live?key=…` counts the connections open for the key.
-import { EventSource } from '../js/index.js';
+// Which tab leads: the package's `isSharedLeader(source)` when it exports one, and the
+// server's view: every connection attempt sends this tab's name in an `X-Demo-Tab` header
+// (a headers function runs in the tab that connects), and the server's request log
+// (`/log?key=…`) shows who made the latest request. `/live?key=…` (the server's count of
+// live streams per key, added with sharing) shows how many connections are open; where
+// the server has no such endpoint the count shows as unknown.
+import * as pkg from '../js/index.js';
 import { $ } from './util.js';
 
 const params = new URLSearchParams(location.search);
+const { EventSource } = pkg;
 const KEY = params.get('share-key') || 'demo-shared';
 const TAB = Math.random().toString(36).slice(2, 6).toUpperCase();
 
@@ -71,18 +74,19 @@ export function setupShare() {
     $('share-tabs').textContent = String(seen.size);
     try {
       const [live, log] = await Promise.all([
-        fetch(`/demo/live?key=${encodeURIComponent(KEY)}`).then((r) => r.json()),
+        fetch(`/live?key=${encodeURIComponent(KEY)}`).then((r) => (r.ok ? r.json() : { live: null })),
         fetch(`/log?key=${encodeURIComponent(KEY)}`).then((r) => r.json()),
       ]);
       const last = log.requests.filter((r) => r.path.startsWith('/stream')).at(-1);
-      const leader = live.live > 0 ? last?.headers['x-demo-tab'] : undefined;
-      $('share-live').textContent = String(live.live);
-      const role = leader === undefined ? '—' : leader === TAB ? 'leader' : 'follower';
+      const leader = last?.headers['x-demo-tab'];
+      const mine = typeof pkg.isSharedLeader === 'function' ? pkg.isSharedLeader(source) : leader === TAB;
+      const role = mine ? 'leader' : leader === undefined ? '—' : 'follower';
+      $('share-live').textContent = live.live === null ? 'unknown' : String(live.live);
       $('share-role').textContent = role === 'follower' ? `follower of ${leader}` : role;
       $('share-role').className = `role-${role}`;
-      panel.dataset.live = String(live.live);
+      panel.dataset.live = live.live === null ? 'unknown' : String(live.live);
       panel.dataset.role = role;
-      panel.dataset.leader = leader ?? '';
+      panel.dataset.leader = mine ? TAB : leader ?? '';
     } catch {
       // The server went away: keep the last values.
     }

@@ -109,11 +109,11 @@ test('the demo page: race, reconnection timeline, POST stream, sharing', async (
     const both = [page, other];
     const state = () => Promise.all(both.map((p) => dataset(p, '#share-body')));
     // Both tabs receive events over one connection, one of them leading.
-    await Promise.all(both.map((p) => p.waitForFunction(
-      () => Number(document.getElementById('share-body').dataset.count) >= 2
-        && document.getElementById('share-body').dataset.live === '1',
-      null, { timeout: 15_000 },
-    )));
+    // (`live` is the server's count of connections for the key, from `/live?key=`.)
+    await Promise.all(both.map((p) => p.waitForFunction(() => {
+      const d = document.getElementById('share-body').dataset;
+      return Number(d.count) >= 2 && d.live === '1' && d.role !== '—';
+    }, null, { timeout: 15_000 })));
     const [a, b] = await state();
     assert.deepEqual([a.role, b.role].sort(), ['follower', 'leader']);
     await shoot(page);
