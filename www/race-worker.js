@@ -1,6 +1,6 @@
 // One reader of the race, in its own dedicated worker so the three run in parallel on
 // separate threads (and the page stays responsive). Told `{ lane, url }`; posts
-// `{ count }` about every 100 ms and `{ count, hash, done, ms, error? }` at the end.
+// `{ count }` about every 50 ms and `{ count, hash, done, ms, error? }` at the end.
 import { EventSource } from '../js/index.js';
 
 const NativeEventSource = globalThis.EventSource;
@@ -44,14 +44,14 @@ onmessage = async ({ data: { lane, url } }) => {
   let count = 0;
   let hash = 0x811c9dc5;
   const start = performance.now();
-  let next = start + 100;
+  let next = start + 50;
   // Progress is posted from the tally too: a reader that keeps the thread busy starves
   // timers, not its own callback.
   const report = () => {
     const now = performance.now();
-    if (now >= next) { postMessage({ count, t: now - start }); next = now + 100; }
+    if (now >= next) { postMessage({ count, t: now - start }); next = now + 50; }
   };
-  const timer = setInterval(report, 100);
+  const timer = setInterval(report, 50);
   const tally = (text) => {
     count += 1;
     hash = fnvEvent(hash, text);

@@ -71,19 +71,27 @@ function drawChart() {
   g.textAlign = 'center';
   g.textBaseline = 'alphabetic';
   const step = tMax > 8000 ? 2000 : tMax > 3000 ? 1000 : tMax > 1500 ? 500 : 250;
-  for (let t = 0; t <= tMax; t += step) g.fillText(`${(t / 1000).toFixed(step < 1000 ? 2 : 0)} s`, x(t), h - 4);
+  for (let t = 0; t <= tMax; t += step) {
+    g.textAlign = x(t) > w - pad.r - 16 ? 'right' : 'center';
+    g.fillText(`${(t / 1000).toFixed(step < 1000 ? 2 : 0)} s`, Math.min(x(t), w - 2), h - 4);
+  }
   for (const lane of lanes) {
     if (lane.samples.length === 0) continue;
     g.strokeStyle = lane.color;
     g.lineWidth = 2;
     g.lineJoin = 'round';
     g.beginPath();
-    lane.samples.forEach((s, i) => (i ? g.lineTo(x(s.t), y(s.rate)) : g.moveTo(x(s.t), y(s.rate))));
+    // Each point: the mean of the rates around it (3 samples), for a readable line.
+    const smooth = lane.samples.map((s, i, all) => {
+      const near = all.slice(Math.max(1, i - 1), i + 2).map((n) => n.rate);
+      return i === 0 ? s.rate : near.reduce((a, b) => a + b, 0) / near.length;
+    });
+    lane.samples.forEach((s, i) => (i ? g.lineTo(x(s.t), y(smooth[i])) : g.moveTo(x(s.t), y(s.rate))));
     g.stroke();
     if (lane.end) {
       const last = lane.samples.at(-1);
       g.fillStyle = lane.color;
-      g.beginPath(); g.arc(x(last.t), y(last.rate), 3.5, 0, Math.PI * 2); g.fill();
+      g.beginPath(); g.arc(x(last.t), y(smooth.at(-1)), 3.5, 0, Math.PI * 2); g.fill();
     }
   }
 }

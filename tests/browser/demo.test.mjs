@@ -5,49 +5,54 @@
 // yields exactly the server's tokens and the server saw the Authorization header; the
 // sharing panel either works across two tabs or says it is not available. Saves the
 // screenshot the README opens with (docs/demo.png, 1280×800).
+//
+// Driven over a bare DevTools pipe (./cdp.mjs), not playwright: playwright enables the
+// Network domain, which makes Chromium report every native EventSource message and slows
+// the native reader of the race several times over.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from './chromium.mjs';
+import { launchBrowser } from './cdp.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const server = process.env.SSE_SERVER_URL;
-const RACE_EVENTS = 100_000;
+const RACE_EVENTS = 300_000;
 
 let browser;
 before(async () => {
   assert.ok(server, 'SSE_SERVER_URL is not set: run scripts/test.sh');
-  browser = await launchChromium();
+  browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();
 });
 
-const dataset = (page, selector) => page.$eval(selector, (el) => ({ ...el.dataset }));
+const dataset = (page, selector) => page.evaluate(`({ ...document.querySelector(${JSON.stringify(selector)}).dataset })`);
+const text = (page, selector) => page.evaluate(`document.querySelector(${JSON.stringify(selector)}).textContent`);
+const state = (id) => `document.getElementById('${id}').dataset.state`;
 
 /** The README's screenshot: the top of the page at 1280×800. */
 async function shoot(page) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: join(root, 'docs/demo.png') });
+  await page.evaluate('window.scrollTo(0, 0)');
+  writeFileSync(join(root, 'docs/demo.png'), await page.screenshot());
 }
 
 test('the demo page: race, reconnection timeline, POST stream, sharing', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
   const shareKey = `share-${process.pid}-${Date.now()}`;
-  await page.goto(`${server}/www/?share-key=${shareKey}`);
-  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 10_000 });
+  const page = await browser.newPage(`${server}/www/?share-key=${shareKey}`);
+  const pages = [page]; // open tabs
+  const opened = [page]; // every tab, for their uncaught exceptions
+  await page.waitFor("document.documentElement.dataset.ready === 'true'");
 
   // 1. The race: every reader gets every event, checked by count and hash against the
   // server's own check values (fetched here too, independently of the page).
   const info = await (await fetch(`${server}/stream/info?gen=tiny&count=${RACE_EVENTS}`)).json();
-  await page.selectOption('#race-count', String(RACE_EVENTS));
+  await page.select('#race-count', String(RACE_EVENTS));
   await page.click('#race-start');
-  await page.waitForFunction(() => document.getElementById('race').dataset.state === 'finished', null, { timeout: 30_000 });
-  const lanes = await page.$$eval('#race-lanes li', (items) => items.map((li) => ({ ...li.dataset })));
+  await page.waitFor(`${state('race')} === 'finished'`, 30_000);
+  const lanes = await page.evaluate("[...document.querySelectorAll('#race-lanes li')].map((li) => ({ ...li.dataset }))");
   assert.deepEqual(lanes.map((l) => l.lane), ['native', 'dom', 'iter']);
   for (const lane of lanes) {
     assert.equal(lane.state, 'done', `${lane.lane} finished`);
@@ -55,10 +60,10 @@ test('the demo page: race, reconnection timeline, POST stream, sharing', async (
     assert.equal(lane.verified, 'true', `${lane.lane}'s hash matches the server's`);
     assert.ok(Number(lane.ms) > 0);
   }
-  const hashes = await page.evaluate(() => demo.race.lanes.map((l) => l.hash >>> 0));
+  const hashes = await page.evaluate('demo.race.lanes.map((l) => l.hash >>> 0)');
   assert.deepEqual(hashes, [info.fnv1a32, info.fnv1a32, info.fnv1a32]);
-  assert.match(await page.textContent('#race-score'), /^100,000 events side by side: /);
-  assert.equal(await page.locator('#race-lanes .badge.place').count(), 3);
+  assert.match(await text(page, '#race-score'), /^300,000 events side by side: /);
+  assert.equal(await page.evaluate("document.querySelectorAll('#race-lanes .badge.place').length"), 3);
 
   // 2 and 3 run at the same time: the fault scenario and the POST stream.
   await page.click('#tl-start');
@@ -66,21 +71,21 @@ test('the demo page: race, reconnection timeline, POST stream, sharing', async (
   await page.fill('#chat-input', message);
   await page.click('#chat-send');
 
-  await page.waitForFunction(() => document.getElementById('chat').dataset.state === 'done', null, { timeout: 15_000 });
+  await page.waitFor(`${state('chat')} === 'done'`, 15_000);
   const chat = await dataset(page, '#chat');
   const reply = `You said \u201c${message}\u201d. This reply is streamed word by word, like a language model would.`;
-  assert.equal(await page.textContent('#chat-out'), reply);
+  assert.equal(await text(page, '#chat-out'), reply);
   assert.equal(Number(chat.tokens), reply.split(' ').length);
   assert.equal(chat.auth, 'Bearer demo-token', 'the server received the Authorization header');
   assert.equal(chat.you, message, 'the server received the JSON body');
 
-  await page.waitForFunction(() => document.getElementById('timeline').dataset.state === 'finished', null, { timeout: 20_000 });
+  await page.waitFor(`${state('timeline')} === 'finished'`, 20_000);
   const timeline = await dataset(page, '#timeline');
   assert.ok(Number(timeline.reconnects) >= 1, 'at least one reconnection');
-  const conns = await page.evaluate(() => demo.timeline.run.conns.map((c) => ({ ids: c.ids, reason: c.reason })));
-  const shown = await page.$$eval('#tl-table tbody tr', (rows) => rows.map((r) => r.dataset.lastEventId));
+  const conns = await page.evaluate('demo.timeline.run.conns.map((c) => ({ ids: c.ids, reason: c.reason }))');
+  const shown = await page.evaluate("[...document.querySelectorAll('#tl-table tbody tr')].map((r) => r.dataset.lastEventId)");
   // The server's own log: each reconnection sent the last id received before it.
-  const key = await page.evaluate(() => demo.timeline.run.key);
+  const key = await page.evaluate('demo.timeline.run.key');
   const log = await (await fetch(`${server}/log?key=${key}`)).json();
   const sent = log.requests.filter((r) => r.conn !== null).sort((a, b) => a.conn - b.conn)
     .map((r) => r.headers['last-event-id'] ?? '');
@@ -92,41 +97,40 @@ test('the demo page: race, reconnection timeline, POST stream, sharing', async (
     last = conns[i].ids.at(-1) ?? last;
   });
   assert.ok(sent.filter(Boolean).length >= 1, 'a reconnection carried a Last-Event-ID');
-  assert.equal(await page.locator('#tl-svg text.lid').first().textContent(), 'first request');
-  assert.ok(await page.locator('#tl-svg text.lid', { hasText: /^Last-Event-ID \d+$/ }).count() >= 1);
+  const labels = await page.evaluate("[...document.querySelectorAll('#tl-svg text.lid')].map((t) => t.textContent)");
+  assert.equal(labels[0], 'first request');
+  assert.ok(labels.some((l) => /^Last-Event-ID \d+$/.test(l)), labels.join(' | '));
 
   // 4. Sharing: works across two tabs, or says it is not available in this build.
   const share = await dataset(page, '#share-body');
   if (share.available === 'false') {
-    assert.ok(await page.isVisible('#share-unavailable'));
-    assert.match(await page.textContent('#share-unavailable'), /Sharing is not available in this build/);
+    assert.equal(await page.evaluate("document.getElementById('share-unavailable').checkVisibility()"), true);
+    assert.match(await text(page, '#share-unavailable'), /Sharing is not available in this build/);
     await shoot(page);
   } else {
     assert.equal(share.available, 'true');
-    const other = await context.newPage();
-    other.on('pageerror', (e) => errors.push(e.message));
-    await other.goto(`${server}/www/?share-key=${shareKey}`);
+    const other = await browser.newPage(`${server}/www/?share-key=${shareKey}`);
+    pages.push(other);
+    opened.push(other);
     const both = [page, other];
-    const state = () => Promise.all(both.map((p) => dataset(p, '#share-body')));
     // Both tabs receive events over one connection, one of them leading.
     // (`live` is the server's count of connections for the key, from `/live?key=`.)
-    await Promise.all(both.map((p) => p.waitForFunction(() => {
-      const d = document.getElementById('share-body').dataset;
-      return Number(d.count) >= 2 && d.live === '1' && d.role !== '—';
-    }, null, { timeout: 15_000 })));
-    const [a, b] = await state();
+    const shared = "(() => { const d = document.getElementById('share-body').dataset; "
+      + "return Number(d.count) >= 2 && d.live === '1' && d.role !== '—'; })()";
+    await Promise.all(both.map((p) => p.waitFor(shared, 15_000)));
+    const [a, b] = await Promise.all(both.map((p) => dataset(p, '#share-body')));
     assert.deepEqual([a.role, b.role].sort(), ['follower', 'leader']);
     await shoot(page);
-    const follower = a.role === 'leader' ? other : page;
-    await (a.role === 'leader' ? page : other).close();
+    const [leader, follower] = a.role === 'leader' ? [page, other] : [other, page];
+    await leader.close();
+    pages.splice(pages.indexOf(leader), 1);
     // The leader moves to the remaining tab, which keeps receiving events.
     const count = Number((await dataset(follower, '#share-body')).count);
-    await follower.waitForFunction((n) => {
-      const d = document.getElementById('share-body').dataset;
-      return d.role === 'leader' && d.live === '1' && Number(d.count) > n;
-    }, count, { timeout: 15_000 });
+    await follower.waitFor("(() => { const d = document.getElementById('share-body').dataset; "
+      + `return d.role === 'leader' && d.live === '1' && Number(d.count) > ${count}; })()`, 15_000);
   }
 
-  await context.close();
+  const errors = opened.flatMap((p) => p.errors);
+  for (const p of pages) await p.close();
   assert.deepEqual(errors, []);
 });
