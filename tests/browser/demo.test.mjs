@@ -41,7 +41,7 @@ async function shoot(page) {
 
 test('the demo page: race, reconnection timeline, POST stream, sharing', async () => {
   const shareKey = `share-${process.pid}-${Date.now()}`;
-  const page = await browser.newPage(`${server}/www/?share-key=${shareKey}`);
+  const page = await browser.newPage(`${server}/www/?manual&share-key=${shareKey}`);
   const pages = [page]; // open tabs
   const opened = [page]; // every tab, for their uncaught exceptions
   await page.waitFor("document.documentElement.dataset.ready === 'true'");
@@ -109,7 +109,7 @@ test('the demo page: race, reconnection timeline, POST stream, sharing', async (
     await shoot(page);
   } else {
     assert.equal(share.available, 'true');
-    const other = await browser.newPage(`${server}/www/?share-key=${shareKey}`);
+    const other = await browser.newPage(`${server}/www/?manual&share-key=${shareKey}`);
     pages.push(other);
     opened.push(other);
     const both = [page, other];
@@ -132,5 +132,17 @@ test('the demo page: race, reconnection timeline, POST stream, sharing', async (
 
   const errors = opened.flatMap((p) => p.errors);
   for (const p of pages) await p.close();
+  assert.deepEqual(errors, []);
+});
+
+test('opened without ?manual, the page runs its race, fault scenario and POST stream by itself', async () => {
+  const page = await browser.newPage(`${server}/www/`);
+  await page.waitFor(`${state('race')} === 'finished' && ${state('timeline')} === 'finished' && ${state('chat')} === 'done'`, 25_000);
+  const lanes = await page.evaluate("[...document.querySelectorAll('#race-lanes li')].map((li) => li.dataset.verified)");
+  assert.deepEqual(lanes, ['true', 'true', 'true']);
+  assert.ok(Number((await dataset(page, '#timeline')).reconnects) >= 1);
+  assert.match(await text(page, '#chat-out'), /^You said \u201cWhy stream over SSE\?\u201d\. /);
+  const { errors } = page;
+  await page.close();
   assert.deepEqual(errors, []);
 });
