@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what is missing, builds the wasm package, and serves the demo (www/) together
-# with the demo SSE endpoints on http://127.0.0.1:${PORT:-8080}/www/. Ctrl-C stops it.
+# with the SSE endpoints it uses (/stream, /sse, /log, /demo/chat, /demo/drop, /live)
+# on http://127.0.0.1:${PORT:-8080}/www/. Ctrl-C stops it. Idempotent: installs only what is missing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
