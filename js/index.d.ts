@@ -4,6 +4,9 @@
  *
  * `new EventSource(url)` behaves like the platform's; the second argument accepts
  * everything `EventSourceInit` does plus the options below (all non-standard).
+ *
+ * Browsers: Chrome/Edge 91+, Firefox 90+, Safari 16.4+ (WebAssembly SIMD, private class
+ * methods); Node.js 20+, Deno 2, Bun.
  */
 
 /** The `{status}` passed to {@link EventSourceOptions.onAuthError}. */
