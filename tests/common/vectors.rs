@@ -44,6 +44,11 @@ pub const VECTORS: &[Vector] = &[
     vector!("bom-twice-poisons-first-field"),
     vector!("comment-only-block-dispatches-nothing"),
     vector!("comments"),
+    vector!("comment-one-space-stripped"),
+    vector!("comments-inside-an-event-change-nothing"),
+    vector!("comment-after-bom"),
+    vector!("comment-line-endings"),
+    vector!("comment-at-eof-without-line-end"),
     vector!("control-characters-kept"),
     vector!("data-leading-space"),
     vector!("data-with-colons"),
@@ -102,6 +107,18 @@ pub fn check_vector(name: &str, input: &[u8], expected: &str) -> Result<(), Stri
         }
     };
     compare("whole", parse_chunks(&[input]))?;
+    // Comments not asked for: the same items without the comments.
+    let without: Vec<Item> = expected
+        .iter()
+        .filter(|item| !matches!(item, Item::Comment(_)))
+        .cloned()
+        .collect();
+    let got = parse_chunks_with(&[input], false);
+    if got != without {
+        return Err(format!(
+            "{name}: fed whole, comments off:\n  expected {without:?}\n       got {got:?}"
+        ));
+    }
     let bytes: Vec<&[u8]> = input.chunks(1).collect();
     compare("byte by byte", parse_chunks(&bytes))?;
     for at in 0..=input.len() {
@@ -124,10 +141,15 @@ pub fn check_all() -> Result<usize, String> {
     }
 }
 
-/// Feeds `chunks` to a fresh parser, then calls `finish()`, and returns what
-/// it reported.
+/// Feeds `chunks` to a fresh parser that reports comments, then calls
+/// `finish()`, and returns what it reported.
 pub fn parse_chunks(chunks: &[&[u8]]) -> Vec<Item> {
-    let mut parser = Parser::new();
+    parse_chunks_with(chunks, true)
+}
+
+/// [`parse_chunks`] with comments reported or not.
+pub fn parse_chunks_with(chunks: &[&[u8]], comments: bool) -> Vec<Item> {
+    let mut parser = Parser::new().with_comments(comments);
     let mut items = Vec::new();
     for chunk in chunks {
         if let Err(error) = parser.feed(chunk, &mut items) {
