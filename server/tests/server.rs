@@ -427,9 +427,7 @@ fn live_counts_open_streams_per_key() {
     // /live is a control endpoint: it is not logged under the key.
     let log = srv.log("L");
     assert_eq!(
-        log.get("requests")
-            .and_then(|r| r.as_array())
-            .map(<[_]>::len),
+        log.get("requests").and_then(|r| r.as_array()).map(Vec::len),
         Some(2)
     );
     drop(a);
