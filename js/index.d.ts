@@ -4,6 +4,9 @@
  *
  * `new EventSource(url)` behaves like the platform's; the second argument accepts
  * everything `EventSourceInit` does plus the options below (all non-standard).
+ *
+ * Browsers: Chrome/Edge 91+, Firefox 90+, Safari 16.4+ (WebAssembly SIMD, private class
+ * methods); Node.js 20+, Deno 2, Bun.
  */
 
 /** The `{status}` passed to {@link EventSourceOptions.onAuthError}. */
@@ -138,9 +141,12 @@ export interface EventSourceErrorEvent extends Event {
   readonly delay?: number | null;
 }
 
-/** An event delivered by the async iterator / `stream()`. */
-export interface EventSourceMessage {
-  readonly type: string;
+/**
+ * An event delivered by the async iterator / `stream()`. `Type` is the union of the event
+ * names the source was declared with and `'message'` (plain `string` by default).
+ */
+export interface EventSourceMessage<Type extends string = string> {
+  readonly type: Type;
   readonly data: string;
   readonly lastEventId: string;
   readonly origin: string;
@@ -152,15 +158,23 @@ export interface EventSourceEventMap {
   error: EventSourceErrorEvent;
 }
 
-/** A drop-in `EventSource`: an `EventTarget` dispatching real `MessageEvent`s. */
-export declare class EventSource extends EventTarget {
+/**
+ * A drop-in `EventSource`: an `EventTarget` dispatching real `MessageEvent`s.
+ *
+ * `Events` optionally names the event types the server sends (`event:` lines):
+ * `new EventSource<'price' | 'news'>(url)` types `addEventListener('price', e => …)` with a
+ * `MessageEvent<string>`, rejects any other name (`'prices'`) at compile time (`open`,
+ * `message` and `error` always work), and types the iterator's `type` as
+ * `'price' | 'news' | 'message'`. Left out, any name is accepted, as with the platform's.
+ */
+export declare class EventSource<Events extends string = string> extends EventTarget {
   constructor(url: string | URL, init?: EventSourceOptions);
 
   /** Parses an event stream from any byte stream (whatwg/html, 2026). */
-  static fromReadableStream(
+  static fromReadableStream<Events extends string = string>(
     stream: ReadableStream<Uint8Array>,
     options?: FromReadableStreamOptions,
-  ): EventSource;
+  ): EventSource<Events>;
 
   static readonly CONNECTING: 0;
   static readonly OPEN: 1;
@@ -190,37 +204,37 @@ export declare class EventSource extends EventTarget {
   [Symbol.dispose](): void;
 
   /** Events as an async iterable with a bounded queue; reading pauses when it is full. */
-  [Symbol.asyncIterator](): AsyncIterator<EventSourceMessage>;
+  [Symbol.asyncIterator](): AsyncIterator<EventSourceMessage<Events | 'message'>>;
   /** Events as a ReadableStream with backpressure. */
-  stream(): ReadableStream<EventSourceMessage>;
+  stream(): ReadableStream<EventSourceMessage<Events | 'message'>>;
 
   addEventListener<K extends keyof EventSourceEventMap>(
     type: K,
-    listener: (this: EventSource, ev: EventSourceEventMap[K]) => any,
+    listener: (this: EventSource<Events>, ev: EventSourceEventMap[K]) => any,
     options?: boolean | AddEventListenerOptions,
   ): void;
   addEventListener(
-    type: string,
-    listener: (this: EventSource, event: MessageEvent<string>) => any,
+    type: Events,
+    listener: (this: EventSource<Events>, event: MessageEvent<string>) => any,
     options?: boolean | AddEventListenerOptions,
   ): void;
   addEventListener(
-    type: string,
+    type: Events | keyof EventSourceEventMap,
     listener: EventListenerOrEventListenerObject,
     options?: boolean | AddEventListenerOptions,
   ): void;
   removeEventListener<K extends keyof EventSourceEventMap>(
     type: K,
-    listener: (this: EventSource, ev: EventSourceEventMap[K]) => any,
+    listener: (this: EventSource<Events>, ev: EventSourceEventMap[K]) => any,
     options?: boolean | EventListenerOptions,
   ): void;
   removeEventListener(
-    type: string,
-    listener: (this: EventSource, event: MessageEvent<string>) => any,
+    type: Events,
+    listener: (this: EventSource<Events>, event: MessageEvent<string>) => any,
     options?: boolean | EventListenerOptions,
   ): void;
   removeEventListener(
-    type: string,
+    type: Events | keyof EventSourceEventMap,
     listener: EventListenerOrEventListenerObject,
     options?: boolean | EventListenerOptions,
   ): void;

@@ -31,13 +31,23 @@ struct Reference {
     /// previous event (true for the first, then after an `id` was committed).
     id_changed: Vec<bool>,
     id_unreported: bool,
+    /// Whether comments are reported (`Parser::with_comments`).
+    comments: bool,
 }
 
 impl Reference {
     fn new() -> Self {
         Self {
             id_unreported: true,
+            comments: true,
             ..Self::default()
+        }
+    }
+
+    fn without_comments() -> Self {
+        Self {
+            comments: false,
+            ..Self::new()
         }
     }
 
@@ -118,6 +128,10 @@ impl Reference {
                 continue;
             }
             if let Some(text) = line.strip_prefix(':') {
+                if !self.comments {
+                    continue;
+                }
+                let text = text.strip_prefix(' ').unwrap_or(text);
                 if held(&data, &event_type, &pending_id) + text.len() > limit {
                     self.failed = true;
                     return items;
@@ -334,12 +348,16 @@ fn run(parser: &mut Parser, streams: &[Vec<&[u8]>]) -> (Vec<Item>, Option<usize>
 }
 
 proptest! {
-    /// Any input, any chunking, one to three streams in a row: the same items
-    /// as the reference, the same last event ID and reconnection time.
+    /// Any input, any chunking, one to three streams in a row, comments
+    /// reported or not: the same items as the reference, the same last event
+    /// ID and reconnection time.
     #[test]
-    fn matches_the_naive_reference(streams in prop::collection::vec(chunked_stream(), 1..4)) {
-        let mut reference = Reference::new();
-        let mut parser = Parser::new();
+    fn matches_the_naive_reference(
+        streams in prop::collection::vec(chunked_stream(), 1..4),
+        comments in any::<bool>(),
+    ) {
+        let mut reference = if comments { Reference::new() } else { Reference::without_comments() };
+        let mut parser = Parser::new().with_comments(comments);
         for (bytes, cuts) in &streams {
             let mut got = Vec::new();
             for chunk in chunks(bytes, cuts) {
@@ -356,7 +374,7 @@ proptest! {
     /// Byte-at-a-time feeding agrees with the reference too.
     #[test]
     fn byte_by_byte_matches_the_reference(bytes in any_stream()) {
-        let mut parser = Parser::new();
+        let mut parser = Parser::new().with_comments(true);
         let mut got = Vec::new();
         for byte in &bytes {
             parser.feed(std::slice::from_ref(byte), &mut got).expect("within the default limit");
@@ -374,8 +392,8 @@ proptest! {
     ) {
         let whole: Vec<Vec<&[u8]>> = streams.iter().map(|(bytes, _)| vec![bytes.as_slice()]).collect();
         let split: Vec<Vec<&[u8]>> = streams.iter().map(|(bytes, cuts)| chunks(bytes, cuts)).collect();
-        let mut whole_parser = Parser::with_max_buffer(limit);
-        let mut split_parser = Parser::with_max_buffer(limit);
+        let mut whole_parser = Parser::with_max_buffer(limit).with_comments(true);
+        let mut split_parser = Parser::with_max_buffer(limit).with_comments(true);
         let expected = run(&mut whole_parser, &whole);
         let got = run(&mut split_parser, &split);
         prop_assert_eq!(got, expected);
@@ -386,7 +404,7 @@ proptest! {
     /// unlimited parser reports first.
     #[test]
     fn a_limit_only_cuts_the_output_short(bytes in any_stream(), limit in 0usize..48) {
-        let mut limited = Parser::with_max_buffer(limit);
+        let mut limited = Parser::with_max_buffer(limit).with_comments(true);
         let (got, _) = run(&mut limited, &[vec![bytes.as_slice()]]);
         let full = Reference::new().stream(&bytes);
         prop_assert!(full.starts_with(&got), "{:?} is not a prefix of {:?}", got, full);
@@ -399,11 +417,12 @@ proptest! {
     fn the_limit_matches_the_naive_reference(
         streams in prop::collection::vec(chunked_stream(), 1..4),
         limit in prop_oneof![0usize..64, Just(usize::MAX)],
+        comments in any::<bool>(),
     ) {
         let split: Vec<Vec<&[u8]>> = streams.iter().map(|(bytes, cuts)| chunks(bytes, cuts)).collect();
-        let mut parser = Parser::with_max_buffer(limit);
+        let mut parser = Parser::with_max_buffer(limit).with_comments(comments);
         let got = run(&mut parser, &split);
-        let mut reference = Reference::new();
+        let mut reference = if comments { Reference::new() } else { Reference::without_comments() };
         let mut expected = Vec::new();
         let mut failed_in = None;
         for (index, (bytes, _)) in streams.iter().enumerate() {

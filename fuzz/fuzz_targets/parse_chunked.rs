@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 /// Feeds `chunks`, then `finish()`. Returns the items, whether the limit
 /// error happened, and the last event ID.
 fn run(limit: usize, chunks: &[&[u8]]) -> (Vec<Item>, bool, String) {
-    let mut parser = Parser::with_max_buffer(limit);
+    let mut parser = Parser::with_max_buffer(limit).with_comments(true);
     let mut items = Vec::new();
     let mut failed = false;
     for chunk in chunks {

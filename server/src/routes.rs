@@ -17,7 +17,10 @@ const LOG_TIMEOUT_MS: (u64, u64) = (10_000, 30_000);
 /// Answers one request; the caller closes the connection as the returned [`Ending`] says.
 pub fn handle(state: &State, tcp: &TcpStream, req: &Request) -> Ending {
     let key = req.query.string("key").filter(|k| !k.is_empty());
-    let control = matches!(req.path.as_str(), "/log" | "/reset" | "/demo/drop");
+    let control = matches!(
+        req.path.as_str(),
+        "/log" | "/reset" | "/demo/drop" | "/live"
+    );
     let is_sse = req.path == "/sse" && req.method != "OPTIONS";
     let conn_no = match (&key, control) {
         (Some(k), false) => state.record(k, req, is_sse),
@@ -45,6 +48,15 @@ pub fn handle(state: &State, tcp: &TcpStream, req: &Request) -> Ending {
                 let n = state.drop_live(&k);
                 json_reply(tcp, req, 200, format!("{{\"dropped\":{n}}}"))
             }
+            None => text(tcp, req, 400, "key is required"),
+        },
+        "/live" => match key {
+            Some(k) => json_reply(
+                tcp,
+                req,
+                200,
+                format!("{{\"live\":{}}}", state.live_count(&k)),
+            ),
             None => text(tcp, req, 400, "key is required"),
         },
         "/demo/chat" => chat(state, tcp, req, key.as_deref()),
@@ -147,15 +159,12 @@ fn start_stream<'a>(tcp: &'a TcpStream, req: &Request, chunked: bool) -> Result<
 
 /// `/echo[?hold=1]`: one event whose data is the request as JSON.
 fn echo(state: &State, tcp: &TcpStream, req: &Request, key: Option<&str>) -> Ending {
-    let mut data = String::from("{\"method\":");
-    json::push_str(&mut data, &req.method);
-    data.push_str(",\"path\":");
-    json::push_bytes(&mut data, &req.target);
-    data.push_str(",\"headers\":");
-    json::push_headers(&mut data, &req.headers);
-    data.push_str(",\"body\":");
-    json::push_str(&mut data, &String::from_utf8_lossy(&req.body));
-    data.push('}');
+    let data = json::to_string(&json::RequestJson::new(
+        &req.method,
+        &req.target,
+        &req.headers,
+        &req.body,
+    ));
     let hold = req.query.string("hold").is_some_and(|h| h == "1");
 
     let _live = key.and_then(|k| state.register(k, tcp));
@@ -296,29 +305,28 @@ fn chat(state: &State, tcp: &TcpStream, req: &Request, key: Option<&str>) -> End
     let message = if req.body.is_empty() {
         req.query.string("message").unwrap_or_default()
     } else {
-        let parsed = json::parse(&String::from_utf8_lossy(&req.body));
-        match parsed
-            .as_ref()
-            .ok()
-            .and_then(|v| v.get("message"))
-            .and_then(json::Value::as_str)
-        {
-            Some(m) => m.to_owned(),
-            None => return text(tcp, req, 400, "body must be JSON {\"message\": \"...\"}"),
+        #[derive(serde::Deserialize)]
+        struct Body {
+            message: String,
+        }
+        match serde_json::from_slice::<Body>(&req.body) {
+            Ok(b) => b.message,
+            Err(_) => return text(tcp, req, 400, "body must be JSON {\"message\": \"...\"}"),
         }
     };
     let delay = match req.query.num("delay", 100u64) {
         Ok(d) => Duration::from_millis(d.min(5_000)),
         Err(e) => return text(tcp, req, 400, &e),
     };
-    let mut first = String::from("{\"you\":");
-    json::push_str(&mut first, &message);
-    first.push_str(",\"auth\":");
-    match req.header("authorization") {
-        Some(a) => json::push_str(&mut first, &String::from_utf8_lossy(a)),
-        None => first.push_str("null"),
+    #[derive(serde::Serialize)]
+    struct First<'a> {
+        you: &'a str,
+        auth: Option<std::borrow::Cow<'a, str>>,
     }
-    first.push('}');
+    let first = json::to_string(&First {
+        you: &message,
+        auth: req.header("authorization").map(String::from_utf8_lossy),
+    });
     let quoted: String = message.chars().take(80).collect();
     let reply = format!(
         "You said \u{201c}{quoted}\u{201d}. This reply is streamed word by word, like a language model would."
@@ -334,16 +342,13 @@ fn chat(state: &State, tcp: &TcpStream, req: &Request, key: Option<&str>) -> End
         conn.write(format!("data: {first}\n\n").as_bytes())?;
         for (i, word) in words.iter().enumerate() {
             conn.pause(delay)?;
-            let mut delta = String::new();
-            json::push_str(
-                &mut delta,
-                &if i == 0 {
-                    (*word).to_owned()
-                } else {
-                    format!(" {word}")
-                },
-            );
-            conn.write(format!("event: reply\ndata: {{\"delta\":{delta}}}\n\n").as_bytes())?;
+            let word = if i == 0 {
+                (*word).to_owned()
+            } else {
+                format!(" {word}")
+            };
+            let delta = serde_json::json!({ "delta": word }); // one member: order moot
+            conn.write(format!("event: reply\ndata: {delta}\n\n").as_bytes())?;
         }
         conn.pause(delay)?;
         conn.write(format!("event: done\ndata: {{\"words\":{}}}\n\n", words.len()).as_bytes())

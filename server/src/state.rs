@@ -117,33 +117,33 @@ impl State {
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
-        let mut out = String::new();
         let (count, requests) = match logs.get(key) {
             Some(l) => (l.sse_count, l.requests.as_slice()),
             None => (0, &[][..]),
         };
-        out.push_str(&format!("{{\"count\":{count},\"requests\":["));
-        for (i, r) in requests.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str("{\"method\":");
-            json::push_str(&mut out, &r.method);
-            out.push_str(",\"path\":");
-            json::push_bytes(&mut out, &r.target);
-            out.push_str(",\"headers\":");
-            json::push_headers(&mut out, &r.headers);
-            out.push_str(",\"body\":");
-            json::push_str(&mut out, &String::from_utf8_lossy(&r.body));
-            out.push_str(&format!(",\"t\":{:.3},\"conn\":", r.t));
-            match r.conn {
-                Some(n) => out.push_str(&n.to_string()),
-                None => out.push_str("null"),
-            }
-            out.push('}');
+        #[derive(serde::Serialize)]
+        struct Entry<'a> {
+            #[serde(flatten)]
+            request: json::RequestJson<'a>,
+            t: f64,
+            conn: Option<usize>,
         }
-        out.push_str("]}");
-        out
+        #[derive(serde::Serialize)]
+        struct Log<'a> {
+            count: usize,
+            requests: Vec<Entry<'a>>,
+        }
+        json::to_string(&Log {
+            count,
+            requests: requests
+                .iter()
+                .map(|r| Entry {
+                    request: json::RequestJson::new(&r.method, &r.target, &r.headers, &r.body),
+                    t: (r.t * 1000.0).round() / 1000.0,
+                    conn: r.conn,
+                })
+                .collect(),
+        })
     }
 
     /// Registers a live streaming connection under `key` until the guard drops.
@@ -168,6 +168,11 @@ impl State {
             let _ = tcp.shutdown(Shutdown::Both);
         }
         conns.len()
+    }
+
+    /// How many live streaming connections are registered under `key` now.
+    pub fn live_count(&self, key: &str) -> usize {
+        lock(&self.live).get(key).map_or(0, Vec::len)
     }
 
     /// The generated workload for (`gen`, `count`), built on first use.

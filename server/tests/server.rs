@@ -3,10 +3,7 @@
 // Test code: the helpers below (outside #[test] fns) may panic on failure too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[allow(dead_code)]
-#[path = "../src/json.rs"]
-mod json;
-
+use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -80,10 +77,10 @@ impl Server {
         self.exchange(format!("GET {target} HTTP/1.1\r\nHost: t\r\n\r\n").as_bytes())
     }
 
-    fn log(&self, key: &str) -> json::Value {
+    fn log(&self, key: &str) -> Value {
         let r = self.get(&format!("/log?key={key}"));
         assert_eq!(r.status, 200);
-        json::parse(std::str::from_utf8(&r.body).unwrap()).unwrap()
+        serde_json::from_slice(&r.body).unwrap()
     }
 }
 
@@ -277,12 +274,7 @@ fn preflight_and_log() {
     srv.exchange(&req);
 
     let raw = srv.get("/log?key=P");
-    let text = raw.text();
-    assert!(
-        text.contains(r#""last-event-id":"\u00c3\u00a9\u0001""#),
-        "{text}"
-    );
-    let log = json::parse(text).unwrap();
+    let log: Value = serde_json::from_str(raw.text()).unwrap();
     assert_eq!(log.get("count").unwrap().as_f64(), Some(1.0));
     let reqs = log.get("requests").unwrap().as_array().unwrap();
     assert_eq!(reqs.len(), 2);
@@ -293,6 +285,11 @@ fn preflight_and_log() {
     assert_eq!(reqs[1].get("conn").unwrap().as_f64(), Some(0.0));
     let h = reqs[1].get("headers").unwrap();
     assert_eq!(h.get("x-dup").unwrap().as_str(), Some("1, 2"));
+    // One character per byte that arrived: C3 A9 01 → U+00C3 U+00A9 U+0001.
+    assert_eq!(
+        h.get("last-event-id").unwrap().as_str(),
+        Some("\u{c3}\u{a9}\u{1}")
+    );
     assert!(
         reqs[0].get("t").unwrap().as_f64().unwrap() <= reqs[1].get("t").unwrap().as_f64().unwrap()
     );
@@ -328,7 +325,7 @@ fn log_long_polls() {
     srv.get("/sse?key=L");
     srv.get("/sse?key=L");
     let (r, took) = poller.join().unwrap();
-    let log = json::parse(r.text()).unwrap();
+    let log = serde_json::from_str::<Value>(r.text()).unwrap();
     assert_eq!(log.get("count").unwrap().as_f64(), Some(2.0));
     assert!(
         took >= Duration::from_millis(100) && took < Duration::from_secs(3),
@@ -363,7 +360,7 @@ fn redirect_echo_health() {
         .unwrap()
         .strip_suffix("\n\n")
         .unwrap();
-    let v = json::parse(data).unwrap();
+    let v = serde_json::from_str::<Value>(data).unwrap();
     assert_eq!(v.get("method").unwrap().as_str(), Some("PUT"));
     assert_eq!(v.get("body").unwrap().as_str(), Some("hello"));
     assert_eq!(
@@ -414,6 +411,36 @@ fn drop_closes_live_streams_and_hang_notices_disconnects() {
 }
 
 #[test]
+fn live_counts_open_streams_per_key() {
+    let srv = Server::start();
+    assert_eq!(srv.get("/live?key=L").text(), r#"{"live":0}"#);
+    let mut buf = [0u8; 4096];
+    let mut a = srv.connect();
+    a.write_all(b"GET /stream?gen=clock&interval=20&key=L HTTP/1.1\r\n\r\n")
+        .unwrap();
+    assert!(a.read(&mut buf).unwrap() > 0);
+    let mut b = srv.connect();
+    b.write_all(b"GET /sse?key=L&s=w:x|hang HTTP/1.1\r\n\r\n")
+        .unwrap();
+    assert!(b.read(&mut buf).unwrap() > 0);
+    assert_eq!(srv.get("/live?key=L").text(), r#"{"live":2}"#);
+    // /live is a control endpoint: it is not logged under the key.
+    let log = srv.log("L");
+    assert_eq!(
+        log.get("requests").and_then(|r| r.as_array()).map(Vec::len),
+        Some(2)
+    );
+    drop(a);
+    drop(b);
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while srv.get("/live?key=L").text() != r#"{"live":0}"# {
+        assert!(Instant::now() < deadline, "the closed streams stayed live");
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(srv.get("/live").status, 400);
+}
+
+#[test]
 fn generated_streams_and_info() {
     let srv = Server::start();
     let r = srv.get("/stream?gen=tiny&count=3&chunk=5");
@@ -428,7 +455,7 @@ fn generated_streams_and_info() {
     assert!(text.starts_with(": hb\r\nid: 0\r\nevent: tick\r\ndata: 0 é漢字🎉\r\n"));
     assert!(text.ends_with("event: done\ndata: 50\n\n"));
     let info = srv.get("/stream/info?gen=kb&count=10");
-    let v = json::parse(info.text()).unwrap();
+    let v = serde_json::from_str::<Value>(info.text()).unwrap();
     assert_eq!(v.get("events").unwrap().as_f64(), Some(10.0));
     assert_eq!(v.get("last_id").unwrap().as_f64(), Some(9.0));
     assert_eq!(v.get("data_bytes").unwrap().as_f64(), Some(10240.0));

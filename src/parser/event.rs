@@ -41,8 +41,11 @@ pub trait Sink {
         let _ = millis;
     }
 
-    /// A comment line (one starting with `:`) was seen. `text` is everything
-    /// after the colon, not trimmed.
+    /// A comment line (one starting with `:`) was seen, and the parser
+    /// [reports comments](super::Parser::reports_comments) (off by default).
+    /// `text` is everything after the colon minus one leading space, decoded
+    /// like a field value: `: hello` gives `"hello"`, `:` and `: ` give `""`,
+    /// `:  two` gives `" two"`.
     fn on_comment(&mut self, text: &str) {
         let _ = text;
     }

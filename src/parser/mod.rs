@@ -120,6 +120,8 @@ pub struct Parser {
     failed: bool,
     /// See [`Parser::max_buffer`].
     max_buffer: usize,
+    /// See [`Parser::reports_comments`].
+    comments: bool,
 }
 
 /// The parser's growable buffers, for [`Parser::make_room`].
@@ -164,7 +166,31 @@ impl Parser {
             pending_cr: false,
             failed: false,
             max_buffer: limit,
+            comments: false,
         }
+    }
+
+    /// This parser, reporting comment lines to [`Sink::on_comment`] when `on`
+    /// (see [`reports_comments`](Parser::reports_comments)).
+    #[must_use]
+    pub fn with_comments(mut self, on: bool) -> Self {
+        self.comments = on;
+        self
+    }
+
+    /// Turns the reporting of comment lines on or off, from the next line on.
+    pub fn set_comments(&mut self, on: bool) {
+        self.comments = on;
+    }
+
+    /// Whether comment lines (lines starting with `:`, such as heartbeats) are
+    /// reported to [`Sink::on_comment`]. Off by default: a comment line is
+    /// then skipped once its end is found, with no decoding and no callback.
+    /// Either way a comment never counts as an event and changes nothing that
+    /// is dispatched, and its line counts against [`max_buffer`](Parser::max_buffer)
+    /// while it arrives like any line.
+    pub fn reports_comments(&self) -> bool {
+        self.comments
     }
 
     /// The limit, in bytes, on what the parser holds for the event being
@@ -175,7 +201,8 @@ impl Parser {
     /// - while a line arrives and when it ends: the line's bytes as received
     ///   (without the line ending), plus the buffers below;
     /// - when a line is applied: the buffers below as the line leaves them,
-    ///   plus, for a comment, its text as handed to the sink.
+    ///   plus, for a comment that is [reported](Parser::reports_comments),
+    ///   its text as handed to the sink.
     ///
     /// The buffers are the data buffer (each value plus an LF), the event
     /// type buffer, and the last event ID buffer while it holds an `id` value
@@ -218,8 +245,9 @@ impl Parser {
 
     /// Feeds the next chunk of the stream.
     ///
-    /// Every event, `retry` and comment completed by this chunk is reported to
-    /// `sink`, in stream order, before this returns. Bytes of an unfinished
+    /// Every event, `retry` and (when [reported](Parser::reports_comments))
+    /// comment completed by this chunk is reported to `sink`, in stream order,
+    /// before this returns. Bytes of an unfinished
     /// line are kept for the next call.
     ///
     /// # Errors
@@ -596,7 +624,9 @@ impl Parser {
             return Ok(());
         };
         match name {
-            // [spec] A line starting with a colon is a comment.
+            // [spec] A line starting with a colon is a comment: ignored, or
+            // reported when asked (non-standard, for heartbeat observers).
+            b"" if !self.comments => {}
             b"" => {
                 let value = Value::suffix(line, line_text, value);
                 // Its decoded text is held while the sink reads it.
@@ -721,7 +751,8 @@ fn find_line_end(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// Splits a line into field name and value. `None` for a blank line; a
-/// comment gives an empty name and the text after the colon.
+/// comment gives an empty name and the text after the colon, minus one
+/// leading space like a field value (what [`Sink::on_comment`] receives).
 ///
 /// Per the spec, the name is everything before the first colon; the value is
 /// everything after it, minus one leading space if there is one. A line
@@ -735,10 +766,6 @@ fn split_field(line: &[u8]) -> Option<(&[u8], &[u8])> {
     };
     let (name, colon_and_value) = line.split_at_checked(colon)?;
     let value = colon_and_value.get(1..).unwrap_or_default();
-    if name.is_empty() {
-        // A comment: its text is not trimmed.
-        return Some((name, value));
-    }
     Some((name, value.strip_prefix(b" ").unwrap_or(value)))
 }
 

@@ -19,13 +19,13 @@ fn feed(parser: &mut Parser, bytes: &[u8]) -> Vec<Item> {
 
 #[test]
 fn reports_each_item_before_feed_returns() {
-    let mut parser = Parser::new();
+    let mut parser = Parser::new().with_comments(true);
     assert_eq!(feed(&mut parser, b"data: a\n"), []);
     assert_eq!(
         feed(&mut parser, b"\n: hi\nretry: 5\n"),
         [
             event("message", "a", ""),
-            Item::Comment(" hi".into()),
+            Item::Comment("hi".into()),
             Item::Retry(5),
         ]
     );
@@ -415,11 +415,62 @@ fn limit_counts_an_uncommitted_id_only() {
 
 #[test]
 fn limit_counts_a_comments_decoded_text() {
-    assert!(fails(&mut Parser::with_max_buffer(8), b":\xFF\xFF\xFF\n"));
+    let parser = |limit| Parser::with_max_buffer(limit).with_comments(true);
+    assert!(fails(&mut parser(8), b":\xFF\xFF\xFF\n"));
     assert_eq!(
-        feed(&mut Parser::with_max_buffer(9), b":\xFF\xFF\xFF\n"),
+        feed(&mut parser(9), b":\xFF\xFF\xFF\n"),
         [Item::Comment("\u{FFFD}\u{FFFD}\u{FFFD}".into())]
     );
+    // Not reported, the comment is never decoded: only its line counts.
+    assert_eq!(
+        feed(&mut Parser::with_max_buffer(4), b":\xFF\xFF\xFF\n"),
+        []
+    );
+    assert!(fails(&mut Parser::with_max_buffer(3), b":\xFF\xFF\xFF\n"));
+}
+
+#[test]
+fn comments_are_off_by_default_and_opt_in() {
+    let input = b": hello\n:\n:  two\n: \ndata: x\n:tail\n\n";
+    let mut parser = Parser::new();
+    assert!(!parser.reports_comments());
+    assert_eq!(feed(&mut parser, input), [event("message", "x", "")]);
+    parser.set_comments(true);
+    assert!(parser.reports_comments());
+    assert_eq!(
+        feed(&mut parser, input),
+        [
+            // One leading space removed, like a field value; no other trimming.
+            Item::Comment("hello".into()),
+            Item::Comment(String::new()),
+            Item::Comment(" two".into()),
+            Item::Comment(String::new()),
+            Item::Comment("tail".into()),
+            // Comments inside an event neither dispatch nor change it.
+            event("message", "x", ""),
+        ]
+    );
+    parser.set_comments(false);
+    assert_eq!(feed(&mut parser, b": again\n"), []);
+    assert!(Parser::default().with_comments(true).reports_comments());
+}
+
+#[test]
+fn a_comment_line_counts_against_the_limit_like_any_line() {
+    for comments in [false, true] {
+        // Whole, and carried across chunks: the line passes the limit.
+        let mut parser = Parser::with_max_buffer(8).with_comments(comments);
+        assert!(fails(&mut parser, b": 12345678\n"));
+        let mut parser = Parser::with_max_buffer(8).with_comments(comments);
+        assert!(fails(&mut parser, b": 1234567"));
+        // On top of what the event holds.
+        let mut parser = Parser::with_max_buffer(8).with_comments(comments);
+        assert!(fails(&mut parser, b"data: 1234\n: 1234\n"));
+        // Within it: fine, and the event is unchanged.
+        let mut parser = Parser::with_max_buffer(8).with_comments(comments);
+        let items = feed(&mut parser, b"data: 12\n: 12\n\n");
+        assert_eq!(items.last(), Some(&event("message", "12", "")));
+    }
 }
 
 #[test]
