@@ -19,13 +19,19 @@ export function skipReason(t, { impl, context, engine }) {
   return null;
 }
 
-export async function runSuite({ impl = 'ours', only = '', context = 'window', engine = 'chromium', skipped = false } = {}) {
-  const EventSource = impl === 'native'
+/**
+ * Runs the suite. `names` (optional) keeps only the tests so named; `EventSource` (optional)
+ * is the class to test, for a context that cannot import js/index.js (a service worker:
+ * no dynamic import, no top-level await).
+ */
+export async function runSuite({ impl = 'ours', only = '', context = 'window', engine = 'chromium', skipped = false, names = null, EventSource: given = null } = {}) {
+  const EventSource = given ?? (impl === 'native'
     ? globalThis.EventSource
-    : (await import('../../js/index.js')).EventSource;
+    : (await import('../../js/index.js')).EventSource);
   const results = [];
   for (const t of tests) {
     if (only && !t.name.includes(only) && t.module !== only) continue;
+    if (names && !names.includes(t.name)) continue;
     const skip = skipReason(t, { impl, context, engine });
     if (skip !== null) {
       // Per-engine skips are reported (as skipped) only when asked, so the Chromium
