@@ -63,5 +63,9 @@ export async function runSuite({ impl = 'ours', only = '', context = 'window', e
     }
     results.push({ name: t.name, ok: error === null, error, ms: Math.round(performance.now() - started) });
   }
+  // A renamed test must not silently drop out of a named set.
+  for (const name of names ?? []) {
+    if (!tests.some((t) => t.name === name)) results.push({ name, ok: false, error: 'no test has this name (renamed?)' });
+  }
   return results;
 }
