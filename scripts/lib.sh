@@ -128,3 +128,33 @@ stop_server() {
     SERVER_PID=
   fi
 }
+
+# WebKitWebDriver under xvfb-run on a free loopback port, in its own session (so the whole
+# tree is ended by its group id), for the wasm-bindgen tests in WebKitGTK: the test
+# runner's Safari support speaks W3C WebDriver with empty capabilities, which
+# WebKitWebDriver answers with its MiniBrowser. Sets WEBKIT_DRIVER_URL (for the runner's
+# SAFARIDRIVER_REMOTE) and WEBKIT_DRIVER_PID; stop_webkit_driver ends it.
+start_webkit_driver() {
+  local port
+  port=$(node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")
+  setsid xvfb-run -a WebKitWebDriver --port="$port" >/dev/null 2>&1 &
+  WEBKIT_DRIVER_PID=$!
+  WEBKIT_DRIVER_URL="http://127.0.0.1:$port"
+  # Ready when /status answers (node's fetch: no curl needed).
+  node -e "
+    const until = Date.now() + 20000;
+    (async function poll() {
+      try { if ((await fetch(process.argv[1])).ok) return; } catch {}
+      if (Date.now() > until) { console.error('WebKitWebDriver did not start'); process.exit(1); }
+      setTimeout(poll, 100);
+    })();" "$WEBKIT_DRIVER_URL/status"
+  export WEBKIT_DRIVER_URL WEBKIT_DRIVER_PID
+}
+
+stop_webkit_driver() {
+  if [ -n "${WEBKIT_DRIVER_PID:-}" ]; then
+    kill -- "-$WEBKIT_DRIVER_PID" 2>/dev/null || true
+    wait "$WEBKIT_DRIVER_PID" 2>/dev/null || true
+    WEBKIT_DRIVER_PID=
+  fi
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: lint gates, native tests (parser, connection, server), the wasm tests
-# in headless Chromium and Firefox, the JS browser tests (Chromium, Firefox ESR, WebKitGTK)
+# in headless Chromium, Firefox and WebKitGTK, the JS browser tests (Chromium, Firefox ESR, WebKitGTK)
 # and Node tests, and a short fuzz run.
 # Installs what is missing first (wasm target, wasm-bindgen-cli, chromium, firefox-esr +
 # geckodriver, webkit2gtk-driver + xvfb, npm packages, cargo-fuzz).
@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 started=$SECONDS
 log=$(mktemp)
-trap 'stop_server; rm -f "$log"' EXIT
+trap 'stop_server; stop_webkit_driver; rm -f "$log"' EXIT
 
 # Runs a step, streaming its output and keeping a copy for the final tally.
 run() {
@@ -38,6 +38,12 @@ run cargo test --target wasm32-unknown-unknown --test web_window --test web_work
 run env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
   cargo test --target wasm32-unknown-unknown --test web_window --test web_worker \
   --features panic-hook
+# And in WebKitGTK (the runner's Safari support, pointed at WebKitWebDriver).
+start_webkit_driver
+run env -u CHROMEDRIVER SAFARIDRIVER_REMOTE="$WEBKIT_DRIVER_URL" \
+  cargo test --target wasm32-unknown-unknown --test web_window --test web_worker \
+  --features panic-hook
+stop_webkit_driver
 
 run bash scripts/build.sh
 run node --test --test-reporter=spec --test-concurrency=1 tests/browser/ tests/node/

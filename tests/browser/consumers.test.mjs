@@ -1,7 +1,8 @@
 // The package as users get it: `npm pack`, installed into a fresh project, then used
 // (1) from a plain page with <script type=module> and an import map, no bundler,
 // (2) from an app built by Vite, (3) from a module Web Worker. Each receives real events
-// from the loopback SSE server, driven in Debian's Chromium by playwright-core.
+// from the loopback SSE server, driven in Debian's Chromium by playwright-core (and, through
+// consumers.{firefox,webkit}.test.mjs, in Firefox ESR and WebKitGTK: consumer_engine.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -9,7 +10,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, rmSync, existsSync
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from './chromium.mjs';
+import { openEngine } from './consumer_engine.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const serverBin = join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'release/sse-server');
@@ -99,7 +100,7 @@ run(EventSource).then((r) => { globalThis.__result = r; }, (e) => { globalThis._
     '--outDir', join(project, 'vite-dist'), '--emptyOutDir'], { cwd: join(project, 'vite-app'), stdio: 'inherit' });
 
   ({ child: server, url: base } = await startServer(project));
-  browser = await launchChromium();
+  browser = await openEngine();
 });
 
 after(async () => {
@@ -109,13 +110,7 @@ after(async () => {
 });
 
 async function resultOf(path) {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${base}${path}`);
-  await page.waitForFunction(() => globalThis.__result, null, { timeout: 20_000 });
-  const result = await page.evaluate(() => globalThis.__result);
-  await page.close();
+  const { result, errors } = await browser.resultOf(`${base}${path}`, 20_000);
   assert.deepEqual(errors, []);
   return result;
 }

@@ -19,6 +19,12 @@ const runs = [
   { mode: 'window', impl: 'ours' },
   { mode: 'worker', impl: 'ours' },
   { mode: 'window', impl: 'native' },
+  // tests/browser/contexts.js: a small set in a shared and in a service worker, on ours
+  // and on the engine's own EventSource (the oracle there too).
+  { mode: 'shared', impl: 'ours' },
+  { mode: 'service', impl: 'ours' },
+  { mode: 'shared', impl: 'native' },
+  { mode: 'service', impl: 'native' },
 ].filter(({ mode, impl }) => picked.length === 0 || picked.includes(`${impl}-${mode}`));
 
 /** Polls `globalThis.__results` through WebDriver until the page has finished. */
@@ -38,7 +44,7 @@ for (const engine of engines) {
     const { driver, quit } = await launch(engine);
     try {
       for (const { mode, impl } of runs) {
-        await t.test(`${impl === 'ours' ? 'our' : 'native'} EventSource in a ${mode}`, async (t) => {
+        await t.test(`${impl === 'ours' ? 'our' : 'native'} EventSource in a ${{ shared: 'shared worker', service: 'service worker' }[mode] ?? mode}`, async (t) => {
           const query = new URLSearchParams({ mode, impl, only, engine, skipped: '1' });
           await driver.get(`${server}/tests/browser/index.html?${query}`);
           const results = await resultsOf(driver, 600_000);

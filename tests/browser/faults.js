@@ -166,7 +166,8 @@ test('fault: a server that never answers + inactivityTimeout: timeout error, rec
   equal(types(seen), ['error', 'error', 'open', 'message']);
   equal(errors.map((e) => [e.phase, e.willRetry, e.readyState]), [['timeout', true, 0], ['timeout', true, 0]]);
   const first = errors[0].t - started;
-  assert(first >= 280 && first < 1500, `first timeout after ${first} ms`);
+  // Upper bounds are loose: a loaded 2-core machine delays timers and connections.
+  assert(first >= 280 && first < 3000, `first timeout after ${first} ms`);
   const requests = await streamRequests(key);
   equal(requests.length, 3);
   // The aborted attempts really left: the server holds only the third connection.
@@ -205,7 +206,7 @@ test('fault: headers then a stall + inactivityTimeout: OPEN, timeout error, reco
   const requests = await streamRequests(key);
   equal(requests.length, 2);
   const gap = requests[1].t - requests[0].t;
-  assert(gap >= 380 && gap < 1500, `reconnected ${gap} ms after the first request (300 + 100)`);
+  assert(gap >= 380 && gap < 3000, `reconnected ${gap} ms after the first request (300 + 100)`);
   equal(await stillOpen(key), 1, 'the stalled connection was aborted');
 }, { ...nonSpec, limitOn: { firefox: FIREFOX_OPEN } });
 

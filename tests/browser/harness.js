@@ -22,6 +22,9 @@ if (mode === 'worker') {
   worker.onmessage = (event) => finish(event.data);
   worker.onerror = (event) => finish([{ name: 'worker failed to load', ok: false, error: String(event.message) }]);
   worker.postMessage({ impl, only, context: 'worker', engine, skipped });
+} else if (mode === 'shared' || mode === 'service') {
+  import('./contexts.js').then(({ runInContext }) => runInContext(mode, { impl, only, engine, skipped })).then(finish, (error) =>
+    finish([{ name: 'context crashed', ok: false, error: String(error?.stack ?? error) }]));
 } else {
   runSuite({ impl, only, context: 'window', engine, skipped }).then(finish, (error) =>
     finish([{ name: 'suite crashed', ok: false, error: String(error?.stack ?? error) }]));

@@ -22,10 +22,16 @@ const runs = [
   { mode: 'window', impl: 'ours' },
   { mode: 'worker', impl: 'ours' },
   { mode: 'window', impl: 'native' },
+  // tests/browser/contexts.js: a small set in a shared and in a service worker, on ours
+  // and on the engine's own EventSource (the oracle there too).
+  { mode: 'shared', impl: 'ours' },
+  { mode: 'service', impl: 'ours' },
+  { mode: 'shared', impl: 'native' },
+  { mode: 'service', impl: 'native' },
 ];
 
 for (const { mode, impl } of runs) {
-  test(`${impl === 'ours' ? 'our' : 'native'} EventSource in a ${mode}`, async (t) => {
+  test(`${impl === 'ours' ? 'our' : 'native'} EventSource in a ${{ shared: 'shared worker', service: 'service worker' }[mode] ?? mode}`, async (t) => {
     const page = await browser.newPage();
     const problems = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

@@ -19,13 +19,19 @@ export function skipReason(t, { impl, context, engine }) {
   return null;
 }
 
-export async function runSuite({ impl = 'ours', only = '', context = 'window', engine = 'chromium', skipped = false } = {}) {
-  const EventSource = impl === 'native'
+/**
+ * Runs the suite. `names` (optional) keeps only the tests so named; `EventSource` (optional)
+ * is the class to test, for a context that cannot import js/index.js (a service worker:
+ * no dynamic import, no top-level await).
+ */
+export async function runSuite({ impl = 'ours', only = '', context = 'window', engine = 'chromium', skipped = false, names = null, EventSource: given = null } = {}) {
+  const EventSource = given ?? (impl === 'native'
     ? globalThis.EventSource
-    : (await import('../../js/index.js')).EventSource;
+    : (await import('../../js/index.js')).EventSource);
   const results = [];
   for (const t of tests) {
     if (only && !t.name.includes(only) && t.module !== only) continue;
+    if (names && !names.includes(t.name)) continue;
     const skip = skipReason(t, { impl, context, engine });
     if (skip !== null) {
       // Per-engine skips are reported (as skipped) only when asked, so the Chromium
@@ -56,6 +62,10 @@ export async function runSuite({ impl = 'ours', only = '', context = 'window', e
       }
     }
     results.push({ name: t.name, ok: error === null, error, ms: Math.round(performance.now() - started) });
+  }
+  // A renamed test must not silently drop out of a named set.
+  for (const name of names ?? []) {
+    if (!tests.some((t) => t.name === name)) results.push({ name, ok: false, error: 'no test has this name (renamed?)' });
   }
   return results;
 }
