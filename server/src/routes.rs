@@ -17,7 +17,10 @@ const LOG_TIMEOUT_MS: (u64, u64) = (10_000, 30_000);
 /// Answers one request; the caller closes the connection as the returned [`Ending`] says.
 pub fn handle(state: &State, tcp: &TcpStream, req: &Request) -> Ending {
     let key = req.query.string("key").filter(|k| !k.is_empty());
-    let control = matches!(req.path.as_str(), "/log" | "/reset" | "/demo/drop");
+    let control = matches!(
+        req.path.as_str(),
+        "/log" | "/reset" | "/demo/drop" | "/live"
+    );
     let is_sse = req.path == "/sse" && req.method != "OPTIONS";
     let conn_no = match (&key, control) {
         (Some(k), false) => state.record(k, req, is_sse),
@@ -45,6 +48,15 @@ pub fn handle(state: &State, tcp: &TcpStream, req: &Request) -> Ending {
                 let n = state.drop_live(&k);
                 json_reply(tcp, req, 200, format!("{{\"dropped\":{n}}}"))
             }
+            None => text(tcp, req, 400, "key is required"),
+        },
+        "/live" => match key {
+            Some(k) => json_reply(
+                tcp,
+                req,
+                200,
+                format!("{{\"live\":{}}}", state.live_count(&k)),
+            ),
             None => text(tcp, req, 400, "key is required"),
         },
         "/demo/chat" => chat(state, tcp, req, key.as_deref()),

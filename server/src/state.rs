@@ -170,6 +170,11 @@ impl State {
         conns.len()
     }
 
+    /// How many live streaming connections are registered under `key` now.
+    pub fn live_count(&self, key: &str) -> usize {
+        lock(&self.live).get(key).map_or(0, Vec::len)
+    }
+
     /// The generated workload for (`gen`, `count`), built on first use.
     pub fn workload(&self, gen: Gen, count: u64) -> Arc<Workload> {
         let mut cache = lock(&self.cache);

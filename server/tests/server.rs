@@ -414,6 +414,38 @@ fn drop_closes_live_streams_and_hang_notices_disconnects() {
 }
 
 #[test]
+fn live_counts_open_streams_per_key() {
+    let srv = Server::start();
+    assert_eq!(srv.get("/live?key=L").text(), r#"{"live":0}"#);
+    let mut buf = [0u8; 4096];
+    let mut a = srv.connect();
+    a.write_all(b"GET /stream?gen=clock&interval=20&key=L HTTP/1.1\r\n\r\n")
+        .unwrap();
+    assert!(a.read(&mut buf).unwrap() > 0);
+    let mut b = srv.connect();
+    b.write_all(b"GET /sse?key=L&s=w:x|hang HTTP/1.1\r\n\r\n")
+        .unwrap();
+    assert!(b.read(&mut buf).unwrap() > 0);
+    assert_eq!(srv.get("/live?key=L").text(), r#"{"live":2}"#);
+    // /live is a control endpoint: it is not logged under the key.
+    let log = srv.log("L");
+    assert_eq!(
+        log.get("requests")
+            .and_then(|r| r.as_array())
+            .map(<[_]>::len),
+        Some(2)
+    );
+    drop(a);
+    drop(b);
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while srv.get("/live?key=L").text() != r#"{"live":0}"# {
+        assert!(Instant::now() < deadline, "the closed streams stayed live");
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(srv.get("/live").status, 400);
+}
+
+#[test]
 fn generated_streams_and_info() {
     let srv = Server::start();
     let r = srv.get("/stream?gen=tiny&count=3&chunk=5");
