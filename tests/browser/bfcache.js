@@ -2,7 +2,7 @@
 // stream (numbered events that resume after Last-Event-ID) and records, for the driver,
 // the message ids, the open/error events with the readyState they saw, and each
 // pagehide/pageshow with `persisted` and the readyState at that moment.
-import { EventSource } from '../../js/index.js';
+import { EventSource, isSharedLeader } from '../../js/index.js';
 
 const params = new URLSearchParams(location.search);
 const key = params.get('key') ?? 'bfcache';
@@ -13,6 +13,8 @@ const source = new EventSource(url, shared ? { shared: true } : undefined);
 /** @type {{ ids: number[], events: string[], transitions: string[], hiddenAt: number | null, timeline: string[] }} */
 const record = { ids: [], events: [], transitions: [], hiddenAt: null, timeline: [] };
 globalThis.__record = record;
+/** Whether this page holds the shared connection (tests/browser/shared_pages.test.mjs). */
+globalThis.__isLeader = () => isSharedLeader(source);
 source.addEventListener('message', (e) => record.ids.push(Number(e.lastEventId)));
 for (const type of ['open', 'error']) {
   source.addEventListener(type, (e) => {
