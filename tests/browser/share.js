@@ -174,3 +174,65 @@ test('shared: the leader document goes away mid-stream → a follower resumes wi
   equal(await live(key), 1, 'one live connection');
   for (const t of rest) t.source.close();
 });
+
+test('shared: after a change of leader, a tab drops the replayed events it has already seen', async (ctx) => {
+  const f = await frame(ctx);
+  const key = newKey('dedupe');
+  const name = `eventsource-wasm:shared:${key}`;
+  // This window holds the group's lock and plays the leader over the channel: the frame's
+  // source stays a follower (and never connects).
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await new Promise((resolve) => {
+    navigator.locks.request(name, () => { resolve(); return held; });
+  });
+  ctx.cleanup(() => release());
+  const channel = new BroadcastChannel(name);
+  ctx.cleanup(() => channel.close());
+  const hello = new Promise((resolve) => {
+    channel.onmessage = (e) => { if (e.data.t === 'hello') resolve(e.data); };
+  });
+  const tab = openIn(f, sse({ key, script: [HANG] }), { shared: key });
+  const { from } = await hello;
+  const post = (note) => channel.postMessage({ ...note, from: 'test' });
+  const msg = (id) => post({ t: 'msg', type: 'message', data: `d${id}`, id, origin: SERVER });
+  post({ t: 'state', to: from, state: 1, open: { status: 200 }, id: '', time: 3000 });
+  ['1', '2', '3'].forEach(msg);
+  await until(() => tab.seen.length === 3, { what: '3 events' });
+  // A new leader that had only seen event 1 replays from there.
+  post({ t: 'leader' });
+  post({ t: 'open', status: 200 });
+  ['2', '3', '4', '5'].forEach(msg);
+  await until(() => tab.seen.length >= 5, { what: '5 events' });
+  await sleep(100);
+  equal(tab.seen.map((e) => e.id), ['1', '2', '3', '4', '5'], 'no event repeated');
+  equal(tab.log, ['open:1', 'error:0', 'open:1'], 'the change of leader reads as a reconnection');
+  equal((await streamRequests(key)).length, 0, 'a follower never connects');
+  tab.source.close();
+});
+
+test('shared: a dedicated worker and a window share one connection', async (ctx) => {
+  const key = newKey('worker');
+  const url = `${SERVER}/stream?gen=clock&interval=60&key=${key}`;
+  const worker = new Worker(new URL('./share_worker.js', import.meta.url), { type: 'module' });
+  ctx.cleanup(() => worker.terminate());
+  const fromWorker = [];
+  await new Promise((resolve, reject) => {
+    worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
+    worker.onmessage = (e) => {
+      if (e.data === 'ready') resolve();
+      else fromWorker.push(e.data);
+    };
+  });
+  worker.postMessage({ url });
+  const source = new ctx.EventSource(url, { shared: true });
+  ctx.cleanup(() => source.close());
+  const fromWindow = [];
+  source.onmessage = (e) => fromWindow.push(Number(e.lastEventId));
+  await until(() => fromWorker.length >= 4 && fromWindow.length >= 4, { what: 'events in both' });
+  equal(await live(key), 1, 'one connection');
+  equal((await clockRequests(key)).length, 1);
+  consecutive(fromWorker, 'worker');
+  consecutive(fromWindow, 'window');
+  source.close();
+});
