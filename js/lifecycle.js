@@ -16,10 +16,34 @@
  * @typedef {{ suspend(): void, wake(): void, persist(): void, readonly dead: boolean }} Member
  */
 
-/** @type {Set<Member>} */
+/**
+ * The sources to notify, held weakly: a connected source is kept alive by its own task
+ * (which holds its EventSource object), a closed one must stay collectable even if it
+ * ended without `close()` (a failure, its signal).
+ * @type {Set<WeakRef<Member>>}
+ */
 const members = new Set();
+/** @type {WeakMap<Member, WeakRef<Member>>} */
+const refs = new WeakMap();
+/**
+ * Sources suspended by the lifecycle, held strongly: nothing else keeps a source with no
+ * connection alive, and it must reconnect on restore (as a CONNECTING EventSource with
+ * listeners is never collected).
+ * @type {Set<Member>}
+ */
+const suspended = new Set();
+
+/**
+ * Marks `member` suspended (kept alive) or not.
+ * @param {Member} member
+ * @param {boolean} on
+ */
+export function pinSuspended(member, on) {
+  if (on) suspended.add(member);
+  else suspended.delete(member);
+}
 let installed = false;
-/** Prune closed members once the set reaches this size (then double it). */
+/** Prune collected and closed members once the set reaches this size (then double it). */
 let pruneAt = 64;
 
 /** Whether this global is a window (the lifecycle events exist only there). */
@@ -28,7 +52,12 @@ export const inWindow = typeof document === 'object' && document !== null &&
 
 /** @param {(member: Member) => void} action */
 function each(action) {
-  for (const member of [...members]) {
+  for (const ref of [...members]) {
+    const member = ref.deref();
+    if (member === undefined) {
+      members.delete(ref);
+      continue;
+    }
     try {
       action(member);
     } catch (error) {
@@ -68,15 +97,22 @@ export function watchLifecycle(member) {
   if (!inWindow) return;
   install();
   if (members.size >= pruneAt) {
-    for (const m of members) if (m.dead) members.delete(m);
+    for (const ref of members) {
+      const m = ref.deref();
+      if (m === undefined || m.dead) members.delete(ref);
+    }
     pruneAt = Math.max(64, members.size * 2);
   }
-  members.add(member);
+  const ref = new WeakRef(member);
+  refs.set(member, ref);
+  members.add(ref);
 }
 
 /** @param {Member} member */
 export function unwatchLifecycle(member) {
-  members.delete(member);
+  const ref = refs.get(member);
+  if (ref !== undefined) members.delete(ref);
+  suspended.delete(member);
 }
 
 /**
@@ -237,6 +273,7 @@ export class ManagedSource {
     if (this.#closed || this.#held !== null || this.#core.readyState === CLOSED) return;
     const core = this.#core;
     this.#held = { id: core.lastEventId, time: core.reconnectionTime, url: core.url };
+    pinSuspended(this, true);
     this.persist();
     if (this.#proxy !== null) this.#proxy.live = false;
     this.#core.close();
@@ -247,6 +284,7 @@ export class ManagedSource {
     const held = this.#held;
     if (held === null || this.#closed) return;
     this.#held = null;
+    pinSuspended(this, false);
     // The resolved URL: the document's base URL may have changed since.
     this.#core = this.#create(this.#target(), held.url, carriedInit(this.#init, held.id, held.time));
     if (this.#consumer !== null) this.#attachTo(this.#core, this.#consumer);

@@ -22,7 +22,7 @@
 //   one throws) and used when that tab becomes leader. Per tab: `signal` (closes that tab
 //   only), `highWaterMark`, `resume`.
 
-import { carriedInit, overlay, watchLifecycle, unwatchLifecycle } from './lifecycle.js';
+import { carriedInit, overlay, pinSuspended, watchLifecycle, unwatchLifecycle } from './lifecycle.js';
 
 /** The prefix of the lock and channel names. */
 export const SHARED_PREFIX = 'eventsource-wasm:shared:';
@@ -130,6 +130,7 @@ export class SharedSource {
     this.#highWaterMark = probe.highWaterMark;
     this.#reconnectionTime = probe.reconnectionTime;
     this.#lastEventId = storedId ?? probe.lastEventId;
+    probe.free?.();
     this.#name = SHARED_PREFIX + (key === true ? `${this.#url}\n${this.#withCredentials}` : key);
     /** @type {AbortSignal | undefined} */
     const signal = init === undefined || init === null ? undefined : init.signal;
@@ -201,6 +202,7 @@ export class SharedSource {
   suspend() {
     if (this.#closed || this.#suspended) return;
     this.#suspended = true;
+    pinSuspended(this, true);
     this.persist();
     this.#leave();
     if (this.#readyState === OPEN) this.#readyState = CONNECTING;
@@ -210,6 +212,7 @@ export class SharedSource {
   wake() {
     if (this.#closed || !this.#suspended) return;
     this.#suspended = false;
+    pinSuspended(this, false);
     this.#join();
   }
 
