@@ -236,3 +236,24 @@ test('shared: a dedicated worker and a window share one connection', async (ctx)
   consecutive(fromWindow, 'window');
   source.close();
 });
+
+test('shared: a follower iterates with for await; leaving the loop detaches that tab only', async (ctx) => {
+  const key = newKey('iterate');
+  const url = `${SERVER}/stream?gen=clock&interval=40&key=${key}`;
+  const leader = openIn(await frame(ctx), url, { shared: true });
+  await until(() => leader.seen.length >= 1, { what: 'the leader connected' });
+  const f = await frame(ctx);
+  const follower = new f.contentWindow.__EventSource(url, { shared: true });
+  const got = [];
+  for await (const event of follower) {
+    got.push(event);
+    if (got.length === 3) break;
+  }
+  equal(f.contentWindow.__isSharedLeader(follower), false, 'a follower');
+  consecutive(got.map((e) => Number(e.lastEventId)), 'for await');
+  equal([got[0].type, got[0].origin, follower.readyState], ['message', SERVER, 2]);
+  const before = leader.seen.length;
+  await until(() => leader.seen.length >= before + 2, { what: 'the leader streams on' });
+  equal([await live(key), leader.source.readyState], [1, 1]);
+  leader.source.close();
+});
