@@ -12,10 +12,16 @@ const STREAM = Symbol('fromReadableStream');
  * The package's exports around the wasm-bindgen `EventSourceCore` class: the EventSource
  * class and `installEventSource`. Shared by the browser and Node entries.
  * @param {any} EventSourceCore
+ * @param {(shell: EventTarget, url: string, init: unknown,
+ *          create: (shell: EventTarget, url: string, init: unknown) => object) => object} [wrapCore]
+ *   wraps core creation (js/features.js): sharing, page lifecycle, resume cursor
  */
-export function eventSourceApi(EventSourceCore) {
+export function eventSourceApi(EventSourceCore, wrapCore) {
+  const createCore = (shell, url, init) => new EventSourceCore(shell, url, init);
   const EventSource = defineEventSource({
-    create: (shell, url, init) => new EventSourceCore(shell, url, init),
+    // [h-share] js/features.js: sharing, page lifecycle, resume cursor (browser entry only).
+    create: wrapCore === undefined ? createCore
+      : (shell, url, init) => wrapCore(shell, url, init, createCore),
     fromStream: (shell, stream, options) => EventSourceCore.fromStream(shell, stream, options),
   });
 

@@ -101,6 +101,22 @@ export interface EventSourceOptions extends EventSourceInit {
   maxEventSize?: number;
   /** Events (integer ≥ 1) the iterator/stream queue holds before reading pauses. Default 64. */
   highWaterMark?: number;
+  /**
+   * Keep the last event ID in `sessionStorage` or `localStorage` (key: the resolved URL,
+   * or `resumeKey`) and start from it after a reload (sent as `Last-Event-ID`). An empty
+   * `id:` clears it. Storage that is unavailable or full is ignored.
+   */
+  resume?: 'session' | 'local';
+  /** The storage key of `resume` instead of the resolved URL (a non-empty string). */
+  resumeKey?: string;
+  /**
+   * Share one connection with every source of the same key in same-origin tabs, frames
+   * and workers (Web Locks elect the tab that connects; events reach the others over
+   * BroadcastChannel). `true`: the key is the resolved URL plus `withCredentials`; a
+   * non-empty string: that key. Where Web Locks or BroadcastChannel are missing the
+   * source connects on its own.
+   */
+  shared?: boolean | string;
 }
 
 /**
@@ -241,6 +257,12 @@ export declare class EventSource<Events extends string = string> extends EventTa
 }
 
 export default EventSource;
+
+/**
+ * Whether `source` holds the connection of its `shared` group: true or false for a shared
+ * source, null for any other.
+ */
+export declare function isSharedLeader(source: EventSource): boolean | null;
 
 /**
  * Sets `globalThis.EventSource` to this package's class (always, or only where the

@@ -84,7 +84,12 @@ pub fn serve(state: &State, tcp: &TcpStream, req: &Request) -> Ending {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let resp = Response::new(200).content_type(mime(&name).as_bytes());
+    let mut resp = Response::new(200).content_type(mime(&name).as_bytes());
+    // `cacheable=1`: `no-cache` instead of `no-store`, which keeps a page out of
+    // Chromium's back/forward cache (tests/browser/bfcache.test.mjs).
+    if req.query.string("cacheable").is_some_and(|c| c == "1") {
+        resp = resp.header("Cache-Control", b"no-cache");
+    }
     let head = resp.head(req.origin(), Framing::Length(len as usize));
     let mut w = tcp;
     if w.write_all(&head).is_err() {

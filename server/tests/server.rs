@@ -411,6 +411,16 @@ fn drop_closes_live_streams_and_hang_notices_disconnects() {
 }
 
 #[test]
+fn cacheable_static_files_are_no_cache() {
+    let srv = Server::start();
+    let plain = srv.get("/index.html");
+    assert_eq!(plain.header("cache-control"), Some("no-store"));
+    let cacheable = srv.get("/index.html?cacheable=1");
+    assert_eq!(cacheable.status, 200);
+    assert_eq!(cacheable.header("cache-control"), Some("no-cache"));
+}
+
+#[test]
 fn live_counts_open_streams_per_key() {
     let srv = Server::start();
     assert_eq!(srv.get("/live?key=L").text(), r#"{"live":0}"#);

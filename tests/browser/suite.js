@@ -11,6 +11,7 @@ import { tests as storms } from './storms.js';
 import { tests as faultTests } from './faults.js';
 import { tests as hostileTests } from './hostile.js';
 import { tests as failureTests } from './failures.js';
+import { tests as shareTests } from './share.js';
 
 export const tests = [];
 /**
@@ -1498,3 +1499,6 @@ tests.push(...hostileTests);
 
 // --- Failure semantics (tests/browser/failures.js) -------------------------------------------
 tests.push(...failureTests);
+
+// --- Resume cursor and sharing one connection (tests/browser/share.js) -----------------------
+tests.push(...shareTests);

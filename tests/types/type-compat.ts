@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit` (scripts/test.sh): proves the public types are a drop-in
 // for the platform's EventSource and that the options reject wrong input.
-import { EventSource, installEventSource } from 'eventsource-wasm';
+import { EventSource, installEventSource, isSharedLeader } from 'eventsource-wasm';
 import type { EventSourceOptions, EventSourceErrorEvent } from 'eventsource-wasm';
 
 // Drop-in: an instance satisfies the platform interface, and so does the class.
@@ -58,3 +58,11 @@ EventSource.fromReadableStream(new ReadableStream<Uint8Array>(), {
 });
 // @ts-expect-error request options do not apply to a stream source
 EventSource.fromReadableStream(new ReadableStream<Uint8Array>(), { headers: { a: 'b' } });
+
+// Resume cursor and sharing (issue #13).
+new EventSource('/feed', { resume: 'session', resumeKey: 'feed', shared: true });
+new EventSource('/feed', { resume: 'local', shared: 'feed-group' });
+const leads: boolean | null = isSharedLeader(source);
+void leads;
+// @ts-expect-error resume is 'session' or 'local'
+new EventSource('/x', { resume: 'cookie' });
