@@ -35,3 +35,8 @@ fn to_usv_string(value: &JsValue) -> Result<String, JsValue> {
     }
     sys::to_string(value)
 }
+
+/// The allocator: Talc instead of the default dlmalloc — a few KB smaller and faster on
+/// wasm (single-threaded wasm only, which `new_wasm_dynamic_allocator` checks at compile time).
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
