@@ -218,19 +218,6 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     pub fn value(this: &ReadResult) -> JsValue;
 
-    /// The global `String(value)` (`ToString`; may run a throwing `toString`).
-    #[wasm_bindgen(catch, js_name = String)]
-    pub fn to_string(value: &JsValue) -> Result<String, JsValue>;
-
-    /// ECMAScript `ToNumber(value)` (`Math.max` of one value; may run a throwing
-    /// `valueOf`; throws for a Symbol or a BigInt).
-    #[wasm_bindgen(catch, js_namespace = Math, js_name = max)]
-    pub fn to_number(value: &JsValue) -> Result<f64, JsValue>;
-
-    /// `Array.from(iterable)` (runs the iterator, which may throw).
-    #[wasm_bindgen(catch, js_namespace = Array, js_name = from)]
-    pub fn array_from(iterable: &JsValue) -> Result<js_sys::Array, JsValue>;
-
     /// `Math.random()`.
     #[wasm_bindgen(js_namespace = Math, js_name = random)]
     pub fn random() -> f64;
