@@ -29,14 +29,17 @@ if [ "$profile" = release ]; then
   export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+simd128 ${remap[*]}"
 fi
 cargo build -q --lib --target wasm32-unknown-unknown "${cargo_profile[@]}" "${features[@]}"
+# Stale snippets (from an older build) must not ship.
+rm -rf pkg/snippets
 wasm-bindgen --target web --no-typescript --out-dir pkg \
   "${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-unknown-unknown/$profile/eventsource_wasm.wasm"
 
 wasm_opt="$ROOT/node_modules/.bin/wasm-opt"
 if [ "$profile" = release ]; then
   if [ -x "$wasm_opt" ]; then
+    # --converge: repeat -Oz while it still shrinks; the producers section is metadata.
     step "wasm-opt -Oz (npm binaryen)"
-    "$wasm_opt" -Oz --enable-bulk-memory --enable-reference-types --enable-multivalue \
+    "$wasm_opt" -Oz --converge --strip-producers --enable-bulk-memory --enable-reference-types --enable-multivalue \
       --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals --enable-simd \
       pkg/eventsource_wasm_bg.wasm -o pkg/eventsource_wasm_bg.wasm
   else
