@@ -39,9 +39,12 @@ if [ "$profile" = release ]; then
   if [ -x "$wasm_opt" ]; then
     # --converge: repeat -Oz while it still shrinks; the producers section is metadata.
     step "wasm-opt -Oz (npm binaryen)"
-    "$wasm_opt" -Oz --converge --strip-producers --enable-bulk-memory --enable-reference-types --enable-multivalue \
-      --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals --enable-simd \
+    wasm_features=(--enable-bulk-memory --enable-reference-types --enable-multivalue
+      --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals --enable-simd)
+    "$wasm_opt" -Oz --converge --strip-producers "${wasm_features[@]}" \
       pkg/eventsource_wasm_bg.wasm -o pkg/eventsource_wasm_bg.wasm
+    # Short import names (the generated ones carry hashes), the glue renamed to match.
+    node scripts/minify_names.mjs pkg/eventsource_wasm_bg.wasm pkg/eventsource_wasm.js
   else
     echo "note: node_modules/.bin/wasm-opt missing (run npm ci); shipping the unoptimised wasm"
   fi
