@@ -1,7 +1,7 @@
 //! Raw JS bindings the glue needs beyond `web-sys`: global functions (so the glue works
-//! in windows and workers alike), `catch` variants of calls that can throw, and a
-//! few small JS helpers that do in one boundary call what would otherwise take several
-//! (build and dispatch an event; build and enqueue a stream item).
+//! in windows and workers alike), `catch` variants of calls that can throw, and the
+//! small JS helpers of `js/glue.js` that do in one boundary call what would otherwise
+//! take several (build and dispatch an event; build and enqueue a stream item).
 
 use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
