@@ -54,7 +54,7 @@ if [ "$profile" = release ]; then
     "$esbuild" pkg/eventsource_wasm.js --minify --format=esm --log-level=warning \
       --outfile=pkg/eventsource_wasm.min.js
     mv pkg/eventsource_wasm.min.js pkg/eventsource_wasm.js
-    # So do the module snippets it imports (copies of js/options.js and the inline JS).
+    # So do the module snippets it imports (copies of js/options.js and js/glue.js).
     find pkg/snippets -name '*.js' -print0 | while IFS= read -r -d '' snippet; do
       "$esbuild" "$snippet" --minify --format=esm --log-level=warning --outfile="$snippet.min"
       mv "$snippet.min" "$snippet"
