@@ -652,4 +652,59 @@ mod tests {
             "{action:?}"
         );
     }
+
+    #[test]
+    fn an_auth_hook_refreshes_then_reconnects_or_fails() {
+        for ok in [true, false] {
+            let mut m = Machine::new(Config {
+                policy: ReconnectPolicy {
+                    auth_refresh: true,
+                    ..ReconnectPolicy::default()
+                },
+                ..config()
+            });
+            let mut items = Vec::new();
+            step(&mut m, Input::Go { offline: false }, &mut items);
+            let head = ResponseHead {
+                status: 401,
+                ..ok_head("http://a.test/sse", "http://a.test", false)
+            };
+            let action = step(&mut m, Input::Response(head), &mut items);
+            assert!(
+                matches!(action, Action::RefreshAuth { status: 401, .. }),
+                "{action:?}"
+            );
+            let action = step(&mut m, Input::AuthRefreshed { ok }, &mut items);
+            if ok {
+                assert_eq!(action, fetch("http://a.test/sse", None));
+            } else {
+                assert!(matches!(action, Action::Fail { .. }), "{action:?}");
+                assert_eq!(m.ready_state(), ReadyState::Closed);
+            }
+        }
+    }
+
+    #[test]
+    fn a_retry_status_waits_for_retry_after() {
+        let mut m = Machine::new(Config {
+            policy: ReconnectPolicy {
+                retry_statuses: vec![503],
+                ..ReconnectPolicy::default()
+            },
+            ..config()
+        });
+        let mut items = Vec::new();
+        step(&mut m, Input::Go { offline: false }, &mut items);
+        let head = ResponseHead {
+            status: 503,
+            retry_after: Some("7"),
+            ..ok_head("http://a.test/sse", "http://a.test", false)
+        };
+        let action = step(&mut m, Input::Response(head), &mut items);
+        assert!(
+            matches!(action, Action::Reconnect { delay_ms: 7000, .. }),
+            "{action:?}"
+        );
+        assert_eq!(m.ready_state(), ReadyState::Connecting);
+    }
 }
