@@ -29,16 +29,22 @@ if [ "$profile" = release ]; then
   export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+simd128 ${remap[*]}"
 fi
 cargo build -q --lib --target wasm32-unknown-unknown "${cargo_profile[@]}" "${features[@]}"
+# Stale snippets (from an older build) must not ship.
+rm -rf pkg/snippets
 wasm-bindgen --target web --no-typescript --out-dir pkg \
   "${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-unknown-unknown/$profile/eventsource_wasm.wasm"
 
 wasm_opt="$ROOT/node_modules/.bin/wasm-opt"
 if [ "$profile" = release ]; then
   if [ -x "$wasm_opt" ]; then
+    # --converge: repeat -Oz while it still shrinks; the producers section is metadata.
     step "wasm-opt -Oz (npm binaryen)"
-    "$wasm_opt" -Oz --enable-bulk-memory --enable-reference-types --enable-multivalue \
-      --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals --enable-simd \
+    wasm_features=(--enable-bulk-memory --enable-reference-types --enable-multivalue
+      --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals --enable-simd)
+    "$wasm_opt" -Oz --converge --strip-producers "${wasm_features[@]}" \
       pkg/eventsource_wasm_bg.wasm -o pkg/eventsource_wasm_bg.wasm
+    # Short import names (the generated ones carry hashes), the glue renamed to match.
+    node scripts/minify_names.mjs pkg/eventsource_wasm_bg.wasm pkg/eventsource_wasm.js
   else
     echo "note: node_modules/.bin/wasm-opt missing (run npm ci); shipping the unoptimised wasm"
   fi
@@ -48,6 +54,11 @@ if [ "$profile" = release ]; then
     "$esbuild" pkg/eventsource_wasm.js --minify --format=esm --log-level=warning \
       --outfile=pkg/eventsource_wasm.min.js
     mv pkg/eventsource_wasm.min.js pkg/eventsource_wasm.js
+    # So do the module snippets it imports (copies of js/options.js and js/glue.js).
+    find pkg/snippets -name '*.js' -print0 | while IFS= read -r -d '' snippet; do
+      "$esbuild" "$snippet" --minify --format=esm --log-level=warning --outfile="$snippet.min"
+      mv "$snippet.min" "$snippet"
+    done
   fi
 fi
 for f in pkg/eventsource_wasm_bg.wasm pkg/eventsource_wasm.js; do

@@ -17,7 +17,7 @@
 //!   compared nor copied here nor decoded in JS again.
 //!
 //! [`Decoder`] is the reference decoder, a Rust mirror of the JS one
-//! (`deliver_batch` in `src/web/sys.rs`): the tests and the `batch_chunked` fuzz
+//! (`deliver_batch` in `js/glue.js`): the tests and the `batch_chunked` fuzz
 //! target check the encoding against it.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -84,6 +84,7 @@
 #![forbid(unsafe_code)]
 
 mod http_date;
+pub mod machine;
 mod mime;
 pub mod url;
 

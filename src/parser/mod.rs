@@ -106,8 +106,6 @@ pub struct Parser {
     /// chunk instead, that value's decoded length plus one for the LF), the
     /// event type buffer, and `id_buffer` while `id_pending`.
     held: usize,
-    /// The latest valid `retry` value.
-    reconnection_time: Option<u64>,
     /// Output space for lossy decoding of a comment.
     scratch: String,
     /// `Some(n)` at stream start: the first `n` bytes of the BOM have arrived
@@ -160,7 +158,6 @@ impl Parser {
             last_event_id: String::new(),
             id_unreported: true,
             held: 0,
-            reconnection_time: None,
             scratch: String::new(),
             bom_matched: Some(0),
             pending_cr: false,
@@ -236,13 +233,6 @@ impl Parser {
         self.id_unreported = true;
     }
 
-    /// The reconnection time, in milliseconds, from the latest valid `retry`
-    /// field, or `None` if there has been none. It persists across
-    /// [`finish`](Parser::finish) and [`reset`](Parser::reset).
-    pub fn reconnection_time(&self) -> Option<u64> {
-        self.reconnection_time
-    }
-
     /// Feeds the next chunk of the stream.
     ///
     /// Every event, `retry` and (when [reported](Parser::reports_comments))
@@ -280,8 +270,7 @@ impl Parser {
     ///
     /// The stream-start state comes back: the next `feed` strips a byte order
     /// mark again, and a CR at the end of this stream does not pair with an LF
-    /// at the start of the next. The last event ID and the reconnection time
-    /// persist. A failed parser stays failed until [`reset`](Parser::reset).
+    /// at the start of the next. The last event ID persists. A failed parser stays failed until [`reset`](Parser::reset).
     /// Every buffer but the last event ID shrinks to at most 64 KiB.
     pub fn finish(&mut self) {
         self.discard_pending();
@@ -299,7 +288,7 @@ impl Parser {
     ///
     /// Unlike [`finish`](Parser::finish) this does not mark a new stream: a
     /// byte order mark is only stripped if the stream has not started yet. The
-    /// last event ID and the reconnection time are kept.
+    /// last event ID is kept.
     pub fn reset(&mut self) {
         self.discard_pending();
         self.failed = false;
@@ -665,8 +654,9 @@ impl Parser {
             // [spec] `retry`: only a value of ASCII digits sets the
             // reconnection time; anything else is ignored.
             b"retry" => {
+                // The parser only reports it: the connection owns the
+                // reconnection time (`Connection::on_retry_field`).
                 if let Some(millis) = parse_retry(value) {
-                    self.reconnection_time = Some(millis);
                     sink.on_retry(millis);
                 }
             }

@@ -25,13 +25,7 @@ fn dom_exception(message: &str, name: &str) -> JsValue {
     }
 }
 
-/// WebIDL `USVString` conversion (`ToString`, which throws for a Symbol).
-fn to_usv_string(value: &JsValue) -> Result<String, JsValue> {
-    if let Some(string) = value.as_string() {
-        return Ok(string);
-    }
-    if value.is_symbol() {
-        return Err(js_sys::TypeError::new("Cannot convert a Symbol value to a string").into());
-    }
-    sys::to_string(value)
-}
+/// The allocator: Talc instead of the default dlmalloc — a few KB smaller and faster on
+/// wasm (single-threaded wasm only, which `new_wasm_dynamic_allocator` checks at compile time).
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

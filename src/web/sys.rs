@@ -1,103 +1,13 @@
 //! Raw JS bindings the glue needs beyond `web-sys`: global functions (so the glue works
-//! in windows and workers alike), `catch` variants of calls that can throw, and a
-//! few small JS helpers that do in one boundary call what would otherwise take several
-//! (build and dispatch an event; build and enqueue a stream item).
+//! in windows and workers alike), `catch` variants of calls that can throw, and the
+//! small JS helpers of `js/glue.js` that do in one boundary call what would otherwise
+//! take several (build and dispatch an event; build and enqueue a stream item).
 
 use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::EventTarget;
 
-#[wasm_bindgen(inline_js = r#"
-const idEncoder = new TextEncoder();
-const idDecoder = new TextDecoder();
-// A long id as a string of its own: a slice of `text` would keep the whole batch alive,
-// and (in Chromium) be copied again by every `MessageEvent` it is given to, whereas a
-// decoder's string is shared. Once per id change, so in proportion to the input.
-function own_id(slice) {
-  return slice.length > 1024 ? idDecoder.decode(idEncoder.encode(slice)) : slice;
-}
-export function deliver_batch(target, route, text, meta, origin) {
-  // `meta` is a view into wasm memory, which a listener could grow (detaching it).
-  meta = meta.slice();
-  // An id length of 0xffffffff means the previous event's id, which may be in an
-  // earlier batch: it is kept on `route`, so an unchanged id is never decoded again.
-  let pos = 0, id = route.id ?? '', queued = 0, i = 0;
-  try {
-    for (; i < meta.length; i += 3) {
-      let type = 'message';
-      if (meta[i] !== 0xffffffff) type = text.slice(pos, pos += meta[i]);
-      const data = text.slice(pos, pos += meta[i + 1]);
-      if (meta[i + 2] !== 0xffffffff) route.id = id = own_id(text.slice(pos, pos += meta[i + 2]));
-      if (route.closed === true) break;
-      const consumer = route.consumer;
-      if (consumer !== undefined) {
-        consumer.enqueue({ type, data, lastEventId: id, origin });
-        queued += 1;
-      } else {
-        target.dispatchEvent(new MessageEvent(type, { data, origin, lastEventId: id }));
-      }
-    }
-  } finally {
-    // Events left undelivered (closed, or a throw) still set the id the next batch
-    // may refer to.
-    for (i += 3; i < meta.length; i += 3) {
-      if (meta[i] !== 0xffffffff) pos += meta[i];
-      pos += meta[i + 1];
-      if (meta[i + 2] !== 0xffffffff) route.id = own_id(text.slice(pos, pos += meta[i + 2]));
-    }
-  }
-  return queued;
-}
-export function dispatch_simple(target, type, details) {
-  const event = new Event(type);
-  if (details !== undefined) Object.assign(event, details);
-  return target.dispatchEvent(event);
-}
-export function desired_size(controller) {
-  return controller.desiredSize ?? 0;
-}
-export function end_stream(controller, error) {
-  try {
-    if (error === undefined) controller.close(); else controller.error(error);
-  } catch {}
-}
-export function failure(details) {
-  const status = details.status === null ? '' : ` ${details.status}`;
-  return Object.assign(new Error(`EventSource failed (${details.phase}${status})`), details);
-}
-export function is_offline() {
-  return globalThis.navigator?.onLine === false;
-}
-export function now() {
-  return performance.timeOrigin + performance.now();
-}
-export function new_route() {
-  // Own data properties from the start, so that setting them never runs a setter a
-  // page may have defined on Object.prototype.
-  return { closed: false, consumer: undefined, id: '' };
-}
-export function mark_closed(route) {
-  route.closed = true;
-}
-export function ignore_rejection(promise) {
-  promise.then(undefined, () => {});
-}
-export function is_abort_error(error) {
-  return error?.name === 'AbortError';
-}
-export function is_type_error(error) {
-  return error instanceof TypeError;
-}
-export function global_origin() {
-  return typeof globalThis.origin === 'string' ? globalThis.origin : undefined;
-}
-export function probe(url, credentials, controller, ms) {
-  const timer = setTimeout(() => controller.abort(), ms);
-  return fetch(url, { mode: 'no-cors', cache: 'no-store', credentials, signal: controller.signal })
-    .then(() => true, () => false)
-    .finally(() => { clearTimeout(timer); controller.abort(); });
-}
-"#)]
+#[wasm_bindgen(module = "/js/glue.js")]
 extern "C" {
     /// Delivers a batch of events (see [`crate::batch`] for the encoding): each to
     /// `route.consumer` when set, else dispatched on `target` as a `MessageEvent`,
@@ -217,19 +127,6 @@ extern "C" {
     /// `result.value`.
     #[wasm_bindgen(method, getter)]
     pub fn value(this: &ReadResult) -> JsValue;
-
-    /// The global `String(value)` (`ToString`; may run a throwing `toString`).
-    #[wasm_bindgen(catch, js_name = String)]
-    pub fn to_string(value: &JsValue) -> Result<String, JsValue>;
-
-    /// ECMAScript `ToNumber(value)` (`Math.max` of one value; may run a throwing
-    /// `valueOf`; throws for a Symbol or a BigInt).
-    #[wasm_bindgen(catch, js_namespace = Math, js_name = max)]
-    pub fn to_number(value: &JsValue) -> Result<f64, JsValue>;
-
-    /// `Array.from(iterable)` (runs the iterator, which may throw).
-    #[wasm_bindgen(catch, js_namespace = Array, js_name = from)]
-    pub fn array_from(iterable: &JsValue) -> Result<js_sys::Array, JsValue>;
 
     /// `Math.random()`.
     #[wasm_bindgen(js_namespace = Math, js_name = random)]

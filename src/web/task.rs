@@ -263,9 +263,9 @@ async fn attempt(source: &Source) -> Next {
     let request = options.build_request(
         &url,
         last_event_id.as_deref(),
-        abort.as_ref().map(AbortController::signal).as_ref(),
-        headers.as_ref(),
-        body.as_ref(),
+        abort.as_ref().map(AbortController::signal),
+        headers,
+        body,
     );
     if source.is_closed() {
         return Next::Stop;
@@ -410,7 +410,7 @@ async fn fetch_rejected(
     let probe = failure == NetworkFailure::Network
         && !source.timed_out()
         && options.fetch.is_none()
-        && options.is_cors_mode()
+        && options.cors_mode
         && sys::is_type_error(error)
         && sys::global_origin().is_some_and(|origin| origin != origin_of(url));
     let Some(abort) = probe.then(AbortController::new).and_then(Result::ok) else {

@@ -1,0 +1,117 @@
+// @ts-check
+// The wasm glue's small JS helpers (imported by `src/web/sys.rs` as a wasm-bindgen module
+// snippet): each does in one boundary call what would otherwise take several (build and
+// dispatch an event; build and enqueue a stream item).
+
+/**
+ * What `deliver_batch` reads before each event (own data properties: see `new_route`).
+ * @typedef {{ closed: boolean, consumer: { enqueue(value: unknown): void } | undefined,
+ *   id: string }} Route
+ */
+const idEncoder = new TextEncoder();
+const idDecoder = new TextDecoder();
+// A long id as a string of its own: a slice of `text` would keep the whole batch alive,
+// and (in Chromium) be copied again by every `MessageEvent` it is given to, whereas a
+// decoder's string is shared. Once per id change, so in proportion to the input.
+/** @param {string} slice */
+function own_id(slice) {
+  return slice.length > 1024 ? idDecoder.decode(idEncoder.encode(slice)) : slice;
+}
+/**
+ * @param {EventTarget} target @param {Route} route @param {string} text
+ * @param {Uint32Array} meta @param {string} origin
+ */
+export function deliver_batch(target, route, text, meta, origin) {
+  // `meta` is a view into wasm memory, which a listener could grow (detaching it).
+  meta = meta.slice();
+  // An id length of 0xffffffff means the previous event's id, which may be in an
+  // earlier batch: it is kept on `route`, so an unchanged id is never decoded again.
+  let pos = 0, id = route.id ?? '', queued = 0, i = 0;
+  try {
+    for (; i < meta.length; i += 3) {
+      let type = 'message';
+      if (meta[i] !== 0xffffffff) type = text.slice(pos, pos += meta[i]);
+      const data = text.slice(pos, pos += meta[i + 1]);
+      if (meta[i + 2] !== 0xffffffff) route.id = id = own_id(text.slice(pos, pos += meta[i + 2]));
+      if (route.closed === true) break;
+      const consumer = route.consumer;
+      if (consumer !== undefined) {
+        consumer.enqueue({ type, data, lastEventId: id, origin });
+        queued += 1;
+      } else {
+        target.dispatchEvent(new MessageEvent(type, { data, origin, lastEventId: id }));
+      }
+    }
+  } finally {
+    // Events left undelivered (closed, or a throw) still set the id the next batch
+    // may refer to.
+    for (i += 3; i < meta.length; i += 3) {
+      if (meta[i] !== 0xffffffff) pos += meta[i];
+      pos += meta[i + 1];
+      if (meta[i + 2] !== 0xffffffff) route.id = own_id(text.slice(pos, pos += meta[i + 2]));
+    }
+  }
+  return queued;
+}
+/** @param {EventTarget} target @param {string} type @param {object | undefined} details */
+export function dispatch_simple(target, type, details) {
+  const event = new Event(type);
+  if (details !== undefined) Object.assign(event, details);
+  return target.dispatchEvent(event);
+}
+/** @param {{ desiredSize: number | null }} controller */
+export function desired_size(controller) {
+  return controller.desiredSize ?? 0;
+}
+/** @param {{ close(): void, error(e: unknown): void }} controller @param {unknown} error */
+export function end_stream(controller, error) {
+  try {
+    if (error === undefined) controller.close(); else controller.error(error);
+  } catch {}
+}
+/** @param {{ phase: string, status: number | null }} details */
+export function failure(details) {
+  const status = details.status === null ? '' : ` ${details.status}`;
+  return Object.assign(new Error(`EventSource failed (${details.phase}${status})`), details);
+}
+export function is_offline() {
+  return globalThis.navigator?.onLine === false;
+}
+export function now() {
+  return performance.timeOrigin + performance.now();
+}
+/** @returns {Route} */
+export function new_route() {
+  // Own data properties from the start, so that setting them never runs a setter a
+  // page may have defined on Object.prototype.
+  return { closed: false, consumer: undefined, id: '' };
+}
+/** @param {Route} route */
+export function mark_closed(route) {
+  route.closed = true;
+}
+/** @param {Promise<unknown>} promise */
+export function ignore_rejection(promise) {
+  promise.then(undefined, () => {});
+}
+/** @param {any} error */
+export function is_abort_error(error) {
+  return error?.name === 'AbortError';
+}
+/** @param {unknown} error */
+export function is_type_error(error) {
+  return error instanceof TypeError;
+}
+export function global_origin() {
+  return typeof globalThis.origin === 'string' ? globalThis.origin : undefined;
+}
+/**
+ * @param {string} url @param {RequestCredentials} credentials
+ * @param {AbortController} controller @param {number} ms
+ */
+export function probe(url, credentials, controller, ms) {
+  const timer = setTimeout(() => controller.abort(), ms);
+  return fetch(url, { mode: 'no-cors', cache: 'no-store', credentials, signal: controller.signal })
+    .then(() => true, () => false)
+    .finally(() => { clearTimeout(timer); controller.abort(); });
+}
