@@ -68,7 +68,7 @@ before(async () => {
   // (1) A plain page: an import map points the bare specifier at node_modules.
   writeFileSync(join(project, 'app.js'), APP);
   writeFileSync(join(project, 'plain.html'), `<!doctype html>
-<script type="importmap">{"imports": {"eventsource-wasm": "./node_modules/eventsource-wasm/js/index.js"}}</script>
+<script type="importmap">{"imports": {"eventsource-wasm": "./node_modules/eventsource-wasm/pkg/index.js"}}</script>
 <script type="module">
   import { EventSource } from 'eventsource-wasm';
   import { run } from './app.js';
@@ -77,7 +77,7 @@ before(async () => {
 
   // (3) A module worker importing the package by path.
   writeFileSync(join(project, 'worker.js'), `
-import { EventSource } from './node_modules/eventsource-wasm/js/index.js';
+import { EventSource } from './node_modules/eventsource-wasm/pkg/index.js';
 import { run } from './app.js';
 run(EventSource).then((r) => postMessage(r), (e) => postMessage({ error: String(e) }));
 `);
@@ -117,11 +117,16 @@ async function resultOf(path) {
 
 test('the packed tarball holds the entry points, types and the wasm', () => {
   const files = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8' }))[0].files.map((f) => f.path);
-  for (const f of ['js/index.js', 'js/index.d.ts', 'js/node.js', 'js/deno.js', 'js/polyfill.js', 'js/polyfill.node.js', 'js/polyfill.deno.js', 'js/event_source.js', 'pkg/eventsource_wasm.js', 'pkg/eventsource_wasm_bg.wasm', 'package.json']) {
+  for (const f of ['pkg/index.js', 'pkg/polyfill.js', 'pkg/lazy.js', 'js/lazy.node.js', 'js/index.d.ts', 'js/node.js', 'js/deno.js', 'js/polyfill.js', 'js/polyfill.node.js', 'js/polyfill.deno.js', 'js/event_source.js', 'pkg/eventsource_wasm.js', 'pkg/eventsource_wasm_bg.wasm', 'package.json']) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
   const manifest = JSON.parse(readFileSync(join(project, 'node_modules/eventsource-wasm/package.json'), 'utf8'));
   assert.equal(manifest.exports['.'].types, './js/index.d.ts');
+  // Every entry the manifest names is in the tarball.
+  const targets = (e) => (typeof e === 'string' ? [e] : Object.values(e).flatMap(targets));
+  for (const f of targets(manifest.exports)) {
+    assert.ok(files.includes(f.slice(2)), `${f} (named by exports) is in the tarball`);
+  }
 });
 
 test('a plain <script type=module> page (import map, no bundler) receives events', async () => {
