@@ -65,10 +65,10 @@ before(async () => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: project, stdio: 'inherit' });
 
-  // (1) A plain page: an import map points the bare specifier at node_modules.
+  // (1) A plain page: an import map points the bare specifier at the browser entry.
   writeFileSync(join(project, 'app.js'), APP);
   writeFileSync(join(project, 'plain.html'), `<!doctype html>
-<script type="importmap">{"imports": {"eventsource-wasm": "./node_modules/eventsource-wasm/js/index.js"}}</script>
+<script type="importmap">{"imports": {"eventsource-wasm": "./node_modules/eventsource-wasm/pkg/index.js"}}</script>
 <script type="module">
   import { EventSource } from 'eventsource-wasm';
   import { run } from './app.js';
@@ -117,7 +117,7 @@ async function resultOf(path) {
 
 test('the packed tarball holds the entry points, types and the wasm', () => {
   const files = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8' }))[0].files.map((f) => f.path);
-  for (const f of ['js/index.js', 'js/index.d.ts', 'js/node.js', 'js/deno.js', 'js/polyfill.js', 'js/polyfill.node.js', 'js/polyfill.deno.js', 'js/event_source.js', 'pkg/eventsource_wasm.js', 'pkg/eventsource_wasm_bg.wasm', 'package.json']) {
+  for (const f of ['js/index.js', 'js/index.d.ts', 'js/node.js', 'js/deno.js', 'js/polyfill.js', 'js/polyfill.node.js', 'js/polyfill.deno.js', 'js/event_source.js', 'pkg/index.js', 'pkg/polyfill.js', 'pkg/eventsource_wasm.js', 'pkg/eventsource_wasm_bg.wasm', 'package.json']) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
   const manifest = JSON.parse(readFileSync(join(project, 'node_modules/eventsource-wasm/package.json'), 'utf8'));
