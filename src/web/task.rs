@@ -429,7 +429,7 @@ async fn refresh_auth(source: &Source, status: u16, delay_ms: u64) -> bool {
     call_user(source, &hook, &info).await.is_ok()
 }
 
-/// Sets OPEN (already done by the connection) and fires `open`; false when a listener
+/// Fires `open` (the machine has set OPEN); false when a listener
 /// closed the source.
 fn announce_open(source: &Source, details: Option<Object>) -> bool {
     if let Some(shell) = source.shell.get() {
