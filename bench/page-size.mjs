@@ -1,7 +1,7 @@
 // What a page downloads for `import 'eventsource-wasm'`, and its brotli size: the browser
-// entry of package.json's `exports` (js/index.js), every module it imports, statically or
-// with a literal `import()` (parsed by esbuild: its metafile lists each input and its
-// imports; nothing is bundled), plus each asset a module loads relative to itself
+// entry of package.json's `exports` (pkg/index.js, the bundle scripts/build.sh makes),
+// every module it imports, statically or with a literal `import()` (parsed by esbuild:
+// its metafile lists each input and its imports; nothing is bundled), plus each asset a module loads relative to itself
 // (`new URL('…', import.meta.url)`: the wasm). Each file counts on its own, as a server
 // sends it: brotli quality 11 (node:zlib). Used by tests/node/size.test.mjs (the budget)
 // and bench/run.mjs (the size table).

@@ -11,8 +11,8 @@
 //! (`now_ms`, as in [`Connection`]) and a random number in `[0, 1)` with each
 //! input. Events go to a [`Sink`] passed with each [`Input::Chunk`].
 //!
-//! The browser glue (`web/`) still drives [`Connection`] and [`Parser`] step by
-//! step; this machine holds the same rules in one place for Rust callers.
+//! The browser glue (`web/task.rs`) is one such loop: it performs each action
+//! and reports what happened, holding no rule of its own.
 
 use super::{
     last_event_id_header_value, url, CloseReason, Connection, ErrorInfo, NetworkFailure, Phase,
@@ -224,6 +224,41 @@ impl Machine {
         self.parser.reset();
     }
 
+    /// What the source was made with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// `close()`: CLOSED; every later input answers [`Action::Stop`].
+    pub fn close(&mut self) {
+        self.connection.close();
+        self.reading = false;
+    }
+
+    /// A caller's byte stream instead of a fetch (`fromReadableStream`): starts
+    /// the source and opens it at once ([`Action::Open`]; then report chunks and
+    /// the end as for a response body), or [`Action::Stop`] when closed.
+    pub fn open_stream(&mut self, now_ms: f64) -> Action {
+        if self.connection.attempt() == 0
+            && self.connection.start(now_ms)
+            && self.connection.on_stream_open(now_ms)
+        {
+            self.reading = true;
+            Action::Open
+        } else {
+            Action::Stop
+        }
+    }
+
+    /// Once the source is done: drops the parser's buffers (a large event may
+    /// have left megabytes) and returns the last event ID, which is empty from
+    /// then on (the caller keeps it).
+    pub fn release_buffers(&mut self) -> String {
+        let id = self.parser.last_event_id().to_owned();
+        self.parser = Parser::with_max_buffer(self.parser.max_buffer());
+        id
+    }
+
     /// The connection's counters and policy.
     pub fn connection(&self) -> &Connection {
         &self.connection
@@ -284,8 +319,7 @@ impl Machine {
                 None => Action::Stop,
             },
             Input::Close => {
-                self.connection.close();
-                self.reading = false;
+                self.close();
                 Action::Stop
             }
         }
@@ -706,5 +740,51 @@ mod tests {
             "{action:?}"
         );
         assert_eq!(m.ready_state(), ReadyState::Connecting);
+    }
+
+    #[test]
+    fn a_caller_stream_opens_at_once_and_its_end_finishes_the_source() {
+        let mut m = Machine::new(Config {
+            policy: ReconnectPolicy::no_reconnect(),
+            last_event_id: Some("4".to_owned()),
+            ..config()
+        });
+        let mut items = Vec::new();
+        assert_eq!(m.open_stream(0.0), Action::Open);
+        assert_eq!(m.ready_state(), ReadyState::Open);
+        // Once only.
+        assert_eq!(m.open_stream(0.0), Action::Stop);
+        let chunk = Input::Chunk(b"id: 5\ndata: a\n\n");
+        assert_eq!(step(&mut m, chunk, &mut items), Action::Read);
+        assert_eq!(items.len(), 1);
+        let action = step(&mut m, Input::End { clean: true }, &mut items);
+        assert!(
+            matches!(action, Action::Fail { finished: true, .. }),
+            "{action:?}"
+        );
+        assert_eq!(m.ready_state(), ReadyState::Closed);
+        assert_eq!(m.release_buffers(), "5");
+        assert_eq!(m.last_event_id(), "");
+    }
+
+    #[test]
+    fn after_close_every_input_stops() {
+        let (mut m, mut items) = (Machine::new(config()), Vec::new());
+        step(&mut m, Input::Go { offline: false }, &mut items);
+        let head = ok_head("http://a.test/sse", "http://a.test", false);
+        step(&mut m, Input::Response(head), &mut items);
+        m.close();
+        assert_eq!(m.ready_state(), ReadyState::Closed);
+        assert_eq!(m.open_stream(0.0), Action::Stop);
+        for input in [
+            Input::Chunk(b"data: late\n\n"),
+            Input::End { clean: true },
+            Input::Failure(NetworkFailure::Network),
+            Input::InactivityTimeout,
+            Input::Go { offline: false },
+        ] {
+            assert_eq!(step(&mut m, input, &mut items), Action::Stop, "{input:?}");
+        }
+        assert!(items.is_empty());
     }
 }

@@ -13,8 +13,8 @@ use web_sys::{AbortSignal, EventTarget};
 use super::options::{Options, PerAttempt};
 use super::state::{Core, Source};
 use super::{sys, task};
-use crate::connection::{url, Connection, ReconnectPolicy};
-use crate::parser::Parser;
+use crate::connection::machine::{Config, Machine};
+use crate::connection::{url, ReconnectPolicy};
 
 /// The URL `fromReadableStream` sources report (whatwg/html).
 const STREAM_URL: &str = "about:event-stream";
@@ -26,32 +26,37 @@ pub struct EventSourceCore {
 }
 
 /// A new source (not started): its core from the options, its shell and route set.
-fn new_source(
-    shell: EventTarget,
-    url: String,
-    options: &Options,
-    policy: ReconnectPolicy,
-) -> Rc<Source> {
-    let mut parser = Parser::with_max_buffer(options.max_event_size);
-    if let Some(id) = &options.last_event_id {
-        parser.set_last_event_id(id);
-    }
-    let carries_secrets = options.with_credentials
-        || options.fetch.is_some()
-        || !matches!(options.headers, PerAttempt::None)
-        || !matches!(options.body, PerAttempt::None);
-    let source = Source::new(Core {
-        url_origin: task::origin_of(&url),
-        fetch_url: url.clone(),
-        url,
-        with_credentials: options.with_credentials,
+/// `stream`: a `fromReadableStream` source (nothing of the caller's on a request,
+/// no network waits, no reconnection).
+fn new_source(shell: EventTarget, url: String, options: &Options, stream: bool) -> Rc<Source> {
+    let carries_secrets = !stream
+        && (options.with_credentials
+            || options.fetch.is_some()
+            || !matches!(options.headers, PerAttempt::None)
+            || !matches!(options.body, PerAttempt::None));
+    let machine = Machine::new(Config {
+        origin: task::origin_of(&url),
+        url: url.clone(),
+        policy: if stream {
+            ReconnectPolicy::no_reconnect()
+        } else {
+            options.policy.clone()
+        },
+        last_event_id: options.last_event_id.clone(),
+        last_event_id_param: options.last_event_id_param.clone(),
+        max_event_size: options.max_event_size,
         carries_secrets,
+        // A caller's `fetch` may serve any scheme; the platform's fetches only some.
+        any_scheme: options.fetch.is_some(),
+        wait_for_online: !stream && options.wait_for_online,
+    });
+    let source = Source::new(Core {
+        url,
+        with_credentials: !stream && options.with_credentials,
         high_water_mark: options.high_water_mark,
-        inactivity_ms: options.inactivity_timeout_ms,
-        wait_for_online: options.wait_for_online,
-        from_stream: false,
-        connection: Connection::new(policy),
-        parser,
+        inactivity_ms: options.inactivity_timeout_ms.filter(|_| !stream),
+        from_stream: stream,
+        machine,
     });
     source.shell.put(shell);
     source.route.put(sys::new_route());
@@ -93,7 +98,7 @@ impl EventSourceCore {
         if !init.is_undefined() {
             options.validate()?;
         }
-        let source = new_source(shell, url, &options, options.policy.clone());
+        let source = new_source(shell, url, &options, false);
         let signal = options.signal.clone();
         source.options.put(Rc::new(options));
         if watch_signal(&source, signal)? {
@@ -114,19 +119,7 @@ impl EventSourceCore {
     ) -> Result<EventSourceCore, JsValue> {
         super::install_panic_hook();
         let options = Options::read_for_stream(&options)?;
-        let source = new_source(
-            shell,
-            STREAM_URL.to_owned(),
-            &options,
-            ReconnectPolicy::no_reconnect(),
-        );
-        source.with(|core| {
-            core.from_stream = true;
-            core.with_credentials = false;
-            core.carries_secrets = false;
-            core.inactivity_ms = None;
-            core.wait_for_online = false;
-        });
+        let source = new_source(shell, STREAM_URL.to_owned(), &options, true);
         source.stream.put(stream.unchecked_into());
         if watch_signal(&source, options.signal.clone())? {
             spawn_local(task::run(source.clone()));
@@ -149,8 +142,7 @@ impl EventSourceCore {
     /// 0 (CONNECTING), 1 (OPEN) or 2 (CLOSED).
     #[wasm_bindgen(getter = readyState)]
     pub fn ready_state(&self) -> u16 {
-        self.source
-            .with(|core| core.connection.ready_state().as_u16())
+        self.source.with(|core| core.machine.ready_state().as_u16())
     }
 
     /// The last event ID string, sent as `Last-Event-ID` when reconnecting.
@@ -160,7 +152,7 @@ impl EventSourceCore {
             Some(id) => id,
             None => self
                 .source
-                .with(|core| core.parser.last_event_id().to_owned())
+                .with(|core| core.machine.last_event_id().to_owned())
                 .into(),
         }
     }
@@ -169,7 +161,7 @@ impl EventSourceCore {
     #[wasm_bindgen(getter = reconnectionTime)]
     pub fn reconnection_time(&self) -> f64 {
         self.source
-            .with(|core| core.connection.reconnection_time_ms() as f64)
+            .with(|core| core.machine.reconnection_time_ms() as f64)
     }
 
     /// The size, in events, of a `stream()` consumer's queue (`highWaterMark`).
@@ -186,7 +178,7 @@ impl EventSourceCore {
 
     /// Discards data buffered for an event that has not been dispatched yet.
     pub fn reset(&self) {
-        self.source.with(|core| core.parser.reset());
+        self.source.with(|core| core.machine.reset());
     }
 
     /// `start` of a `stream()` consumer's `ReadableStream`: from now on events go to

@@ -1,6 +1,6 @@
 //! One source's state, split so that no borrow can be live while JavaScript runs.
 //!
-//! - [`Core`] is plain Rust (the connection, the parser, URLs, flags): no JS value can be
+//! - [`Core`] is plain Rust (the sans-I/O machine, the URL, flags): no JS value can be
 //!   stored in it (it must be `Send`, which every JS handle is not). It sits in a
 //!   `RefCell` that only [`Source::with`] borrows, and `with` takes a closure that must
 //!   be `Send` and return a `Send` value: such a closure cannot capture or return a JS
@@ -27,8 +27,8 @@ use web_sys::{AbortController, AbortSignal, EventTarget};
 
 use super::options::Options;
 use super::sys;
-use crate::connection::{Connection, ReadyState};
-use crate::parser::Parser;
+use crate::connection::machine::Machine;
+use crate::connection::ReadyState;
 
 /// A JS handle owned by the source: taken, put back or cloned out, never borrowed.
 pub struct Slot<T>(Cell<Option<T>>);
@@ -73,44 +73,22 @@ impl<T: Clone> Slot<T> {
 pub struct Core {
     /// The URL the caller named, resolved (`url` getter).
     pub url: String,
-    /// The origin of `url`, to tell whether a redirect left it.
-    pub url_origin: String,
-    /// Where the next fetch goes: `url`, or the final URL of a redirect that the rule in
-    /// `task::follow_redirect` lets reconnections use.
-    pub fetch_url: String,
     /// The `withCredentials` getter.
     pub with_credentials: bool,
-    /// Whether requests carry something of the caller's beyond the spec's request
-    /// (headers, a body, a custom `fetch`, or cookies with `credentials: "include"`):
-    /// then reconnections never go straight to an origin the caller did not name.
-    pub carries_secrets: bool,
     /// The queue size of a `stream()` / `for await` consumer.
     pub high_water_mark: u32,
     /// `inactivityTimeout` in ms.
     pub inactivity_ms: Option<u64>,
-    /// `waitForOnline`.
-    pub wait_for_online: bool,
     /// A `fromReadableStream` source (read once, never fetched).
     pub from_stream: bool,
-    /// The ready state, the reconnection rules and counters.
-    pub connection: Connection,
-    /// The event stream parser; it keeps the last event ID.
-    pub parser: Parser,
+    /// Every rule: the ready state, reconnections, the parser and the last event ID.
+    pub machine: Machine,
 }
 
 impl Core {
     /// Whether the source is CLOSED.
     pub fn is_closed(&self) -> bool {
-        self.connection.ready_state() == ReadyState::Closed
-    }
-
-    /// Once the source is done: drops the parser's buffers (a large event may have left
-    /// megabytes) and returns the last event ID, which the getter reads from JS from now
-    /// on (it can be as long as `maxEventSize`).
-    pub fn release_buffers(&mut self) -> String {
-        let id = self.parser.last_event_id().to_owned();
-        self.parser = Parser::with_max_buffer(self.parser.max_buffer());
-        id
+        self.machine.ready_state() == ReadyState::Closed
     }
 }
 

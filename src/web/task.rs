@@ -1,8 +1,8 @@
-//! The source's task: fetch → read → parse → deliver, and the waits between attempts.
+//! The source's task: one loop that performs the [`Machine`]'s actions (fetch → read →
+//! parse → deliver, and the waits between attempts) and reports what happened.
 //!
-//! The pure [`Connection`](crate::connection::Connection) decides every transition and
-//! the pure [`Parser`](crate::parser::Parser) turns bytes into events; this performs
-//! what they decide. State is reached only through [`Source::with`] and the source's
+//! The pure [`Machine`] decides every transition and parses the bytes; this only
+//! performs. State is reached only through [`Source::with`] and the source's
 //! slots (see [`super::state`]), so any call into JS here — a listener, a caller's
 //! function, a wrapped global — may re-enter the source, even close it: after each such
 //! call the task looks at the ready state again before going on.
@@ -29,9 +29,8 @@ use super::options::{Options, PerAttempt};
 use super::state::{global, Sleep, Source};
 use super::sys;
 use crate::batch::Batch;
-use crate::connection::{
-    url, CloseReason, ErrorInfo, NetworkFailure, Phase, ReadyState, ResponseVerdict, StreamVerdict,
-};
+use crate::connection::machine::{Action, Input, Request, ResponseHead};
+use crate::connection::{ErrorInfo, NetworkFailure, ReadyState};
 
 /// While a stream consumer is attached, a chunk is parsed this many bytes at a time and
 /// the queue is checked in between, so it overshoots `highWaterMark` by at most the
@@ -50,41 +49,85 @@ const PROBE_TIMEOUT_MS: f64 = 10_000.0;
 /// The longest delay `setTimeout` honours (a longer one fires at once).
 const MAX_TIMER_MS: u64 = i32::MAX as u64;
 
-/// What one attempt ended with.
-enum Next {
-    /// Wait this long, then connect again.
-    Reconnect(u64),
-    /// The source is closed (by the caller or by a failure).
-    Stop,
+/// Reports `input` to the machine (with the time and a random number for jitter) and
+/// returns what to do next.
+fn step(source: &Source, input: Input<'_>) -> Action {
+    let (now, random) = (sys::now(), sys::random());
+    // Only a chunk completes events; the sink's type is the chunks' (one copy of
+    // the machine in the wasm).
+    source.with(move |core| core.machine.handle(input, now, random, &mut Batch::new()))
 }
 
-/// The source's task: attempts, with waits in between, until closed; then it releases
+/// The source's task: performs the machine's actions until it says stop, then releases
 /// everything (a failure has already settled the consumer).
 pub async fn run(source: Rc<Source>) {
-    let from_stream = source.with(|core| core.from_stream);
+    let source = &*source;
+    let (from_stream, network_aware) =
+        source.with(|core| (core.from_stream, core.machine.config().wait_for_online));
+    let mut action = if from_stream {
+        let now = sys::now();
+        source.with(move |core| core.machine.open_stream(now))
+    } else {
+        step(source, Input::Go { offline: false })
+    };
     loop {
-        let next = if from_stream {
-            read_stream(&source).await
-        } else {
-            attempt(&source).await
-        };
-        match next {
-            Next::Stop => break,
-            Next::Reconnect(delay) => {
-                if !wait_to_reconnect(&source, delay).await {
+        action = match action {
+            Action::Fetch(request) => attempt(source, request).await,
+            Action::Open => match source.stream.take() {
+                Some(stream) if announce_open(source, None) => read_body(source, stream).await,
+                _ => break,
+            },
+            Action::Reconnect { error, delay_ms } => {
+                if !announce_error(source, &error) {
                     break;
                 }
+                // `waitForOnline`: offline, the wait is for `online` (the machine's
+                // answer to `Go`), not for the timer.
+                if !(network_aware && sys::is_offline()) {
+                    sleep(source, delay_ms).await;
+                }
+                if source.is_closed() {
+                    break;
+                }
+                let offline = network_aware && sys::is_offline();
+                step(source, Input::Go { offline })
             }
-        }
+            Action::WaitForOnline => {
+                online(source).await;
+                if source.is_closed() {
+                    break;
+                }
+                step(source, Input::Go { offline: false })
+            }
+            Action::RefreshAuth {
+                error,
+                delay_ms,
+                status,
+            } => {
+                if !announce_error(source, &error) {
+                    break;
+                }
+                let ok = refresh_auth(source, status, delay_ms).await;
+                if source.is_closed() {
+                    break;
+                }
+                step(source, Input::AuthRefreshed { ok })
+            }
+            Action::Fail { error, finished } => {
+                fail(source, &error, finished);
+                break;
+            }
+            Action::Read | Action::Stop => break,
+        };
     }
-    finish(&source);
+    finish(source);
 }
 
 /// After the last attempt: the core keeps only what the getters read, and every handle
 /// is released.
 pub fn finish(source: &Source) {
     if !source.final_id.is_set() {
-        let id = source.with(|core| core.release_buffers());
+        let id = source.with(|core| core.machine.release_buffers());
         source.final_id.put(id.into());
     }
     source.take_all().run();
@@ -92,7 +135,7 @@ pub fn finish(source: &Source) {
 
 /// `close()`: CLOSED, then every resource released.
 pub fn close(source: &Source) {
-    source.with(|core| core.connection.close());
+    source.with(|core| core.machine.close());
     if let Some(route) = source.route.get() {
         // Seen by a batch being delivered when a listener closed the source.
         sys::mark_closed(&route);
@@ -105,22 +148,6 @@ fn waiter() -> Option<(Promise, Function)> {
     let mut wake = None;
     let promise = Promise::new(&mut |resolve, _reject| wake = Some(resolve));
     wake.map(|wake| (promise, wake))
-}
-
-/// Waits `delay` ms, or, with `waitForOnline` while the global scope is offline, for
-/// its `online` event (then reconnects at once). False when the source got closed.
-async fn wait_to_reconnect(source: &Source, delay: u64) -> bool {
-    let network_aware = source.with(|core| core.wait_for_online);
-    if !(network_aware && sys::is_offline()) {
-        sleep(source, delay).await;
-    }
-    if network_aware && !source.is_closed() {
-        let online_now = !sys::is_offline();
-        if source.with(move |core| core.connection.should_wait_for_online(online_now)) {
-            online(source).await;
-        }
-    }
-    source.with(|core| core.connection.ready_state() == ReadyState::Connecting)
 }
 
 /// Sleeps `millis`, or until `close()` wakes the task.
@@ -208,53 +235,29 @@ async fn member_value(source: &Source, member: &PerAttempt) -> Result<Option<JsV
     }
 }
 
-/// One fetch attempt: request, response checks, then the body until it ends.
-async fn attempt(source: &Source) -> Next {
+/// One fetch attempt: the request, the response head, then the body until it ends.
+/// Returns the machine's answer to how it ended.
+async fn attempt(source: &Source, request: Request) -> Action {
     let Some(options) = source.options.get() else {
-        return Next::Stop;
+        return Action::Stop;
     };
-    let seeded = options.last_event_id.is_some();
-    // A caller's `fetch` may serve any scheme; the platform's fetches only some.
-    let any_scheme = options.fetch.is_some();
-    let param = options.last_event_id_param.as_deref();
-    let now = sys::now();
-    let started = source.with(move |core| {
-        let started = if core.connection.attempt() == 0 {
-            core.connection.start(now)
-        } else {
-            core.connection.reconnect(now)
-        };
-        let send_id = core.connection.is_reconnection() || seeded;
-        let id = send_id.then(|| core.parser.last_event_id());
-        let url = &core.fetch_url;
-        let fetchable = any_scheme || url::is_fetchable(url);
-        // `lastEventIdParam`: a non-empty cursor goes in the query, not in the header.
-        let request = match (param, id) {
-            (Some(name), Some(id)) if !id.is_empty() => {
-                (url::with_query_param(url, name, id), None)
-            }
-            (_, id) => (url.clone(), id.map(str::to_owned)),
-        };
-        started.then_some((request, fetchable))
-    });
-    let Some(((url, last_event_id), fetchable)) = started else {
-        return Next::Stop;
-    };
-    if !fetchable {
-        return network_failure(source, NetworkFailure::Scheme, Phase::Connect);
-    }
+    let Request { url, last_event_id } = request;
+    // The machine gives the header's byte-string form; `Headers` takes the string and
+    // encodes it as UTF-8 itself.
+    let last_event_id =
+        last_event_id.map(|_| source.with(|core| core.machine.last_event_id().to_owned()));
     // The headers and body functions run before every attempt (fresh tokens, a fresh
     // stream); one that throws counts as a failed connection.
     let headers = member_value(source, &options.headers).await;
     if source.is_closed() {
-        return Next::Stop;
+        return Action::Stop;
     }
     let Ok(headers) = headers else {
         return connect_failed(source, NetworkFailure::Network);
     };
     let body = member_value(source, &options.body).await;
     if source.is_closed() {
-        return Next::Stop;
+        return Action::Stop;
     }
     let Ok(body) = body else {
         return connect_failed(source, NetworkFailure::Network);
@@ -268,7 +271,7 @@ async fn attempt(source: &Source) -> Next {
         body,
     );
     if source.is_closed() {
-        return Next::Stop;
+        return Action::Stop;
     }
     if let (Some(abort), Some(_)) = (&abort, options.inactivity_timeout_ms) {
         if let Some(bound) = Reflect::get(abort, &JsValue::from_str("abort"))
@@ -293,7 +296,7 @@ async fn attempt(source: &Source) -> Next {
         },
     };
     if source.is_closed() {
-        return Next::Stop;
+        return Action::Stop;
     }
     let response = match response {
         Ok(response) => response.dyn_into::<Response>().ok(),
@@ -308,74 +311,36 @@ async fn attempt(source: &Source) -> Next {
     rearm_timer(source);
 
     let status = response.status();
-    let headers = response.headers();
-    let content_type = headers.get("content-type").ok().flatten();
-    let retry_after = headers.get("retry-after").ok().flatten();
-    let (now, random) = (sys::now(), sys::random());
-    let verdict = source.with(move |core| {
-        core.connection.on_response(
-            status,
-            content_type.as_deref(),
-            retry_after.as_deref(),
-            now,
-            random,
-        )
-    });
-    match verdict {
-        ResponseVerdict::Open => {}
-        ResponseVerdict::Fail { error, .. } => {
+    let response_headers = response.headers();
+    let content_type = response_headers.get("content-type").ok().flatten();
+    let retry_after = response_headers.get("retry-after").ok().flatten();
+    let final_url = response.url();
+    let final_url = if final_url.is_empty() { url } else { final_url };
+    let final_origin = origin_of(&final_url);
+    let head = ResponseHead {
+        status,
+        content_type: content_type.as_deref(),
+        retry_after: retry_after.as_deref(),
+        final_url: &final_url,
+        final_origin: &final_origin,
+        redirected: response.redirected(),
+    };
+    match step(source, Input::Response(head)) {
+        Action::Open => {}
+        other => {
             source.take_attempt().run();
-            fail(source, &error, false);
-            return Next::Stop;
+            return other;
         }
-        ResponseVerdict::Retry { delay_ms, error } => {
-            source.take_attempt().run();
-            return reconnect_after(source, delay_ms, &error);
-        }
-        ResponseVerdict::Refresh { delay_ms, error } => {
-            source.take_attempt().run();
-            return refresh_auth(source, &options, status, delay_ms, &error).await;
-        }
-        ResponseVerdict::Ignored => return Next::Stop,
     }
-    follow_redirect(source, &response, &url);
+    source.origin.put(JsValue::from_str(&final_origin));
     if !announce_open(source, open_details(&response)) {
-        return Next::Stop;
+        return Action::Stop;
     }
     drop(options);
     let Some(body) = response.body() else {
         return body_ended(source, true);
     };
     read_body(source, body.unchecked_into()).await
-}
-
-/// After an open: the origin events report, and where reconnections go.
-///
-/// [spec] Reestablishing the connection reuses the request, whose current URL is the
-/// final URL of a redirect. Rule of this package on top: when the request carries
-/// something of the caller's (headers, a body, a custom `fetch`, cookies with
-/// `credentials: "include"`), reconnections go straight only to the origin of the URL
-/// the caller named; after a redirect to another origin they go to the named URL
-/// again, so the redirect and fetch's own rules for it apply each time. Firefox and
-/// WebKit reconnect to the named URL after any redirect.
-fn follow_redirect(source: &Source, response: &Response, url: &str) {
-    let final_url = response.url();
-    let final_url = if final_url.is_empty() {
-        url.to_owned()
-    } else {
-        final_url
-    };
-    let origin = origin_of(&final_url);
-    source.origin.put(JsValue::from_str(&origin));
-    if response.redirected() {
-        source.with(move |core| {
-            core.fetch_url = if !core.carries_secrets || origin == core.url_origin {
-                final_url
-            } else {
-                core.url.clone()
-            };
-        });
-    }
 }
 
 /// The origin of `url` (`"null"` if it cannot be parsed).
@@ -406,7 +371,7 @@ async fn fetch_rejected(
     url: &str,
     error: &JsValue,
     failure: NetworkFailure,
-) -> Next {
+) -> Action {
     let probe = failure == NetworkFailure::Network
         && !source.timed_out()
         && options.fetch.is_none()
@@ -428,90 +393,43 @@ async fn fetch_rejected(
     let answered = JsFuture::from(probe).await.ok().and_then(|v| v.as_bool());
     source.abort.take();
     if source.is_closed() {
-        return Next::Stop;
+        return Action::Stop;
     }
     let failure = match answered {
         Some(true) => NetworkFailure::Cors,
         _ => NetworkFailure::Network,
     };
-    network_failure(source, failure, Phase::Connect)
+    step(source, Input::Failure(failure))
 }
 
 /// The fetch rejected (for `failure`), did not give a `Response`, or the request could
 /// not be built (the inactivity timer's abort counts as a timeout).
-fn connect_failed(source: &Source, failure: NetworkFailure) -> Next {
-    if source.timed_out() {
-        source.take_attempt().run();
-        let (now, random) = (sys::now(), sys::random());
-        let verdict = source.with(move |core| core.connection.on_inactivity_timeout(now, random));
-        return stream_ended(source, verdict);
-    }
-    network_failure(source, failure, Phase::Connect)
-}
-
-/// Releases the attempt and lets the connection decide what `failure` leads to.
-fn network_failure(source: &Source, failure: NetworkFailure, phase: Phase) -> Next {
+fn connect_failed(source: &Source, failure: NetworkFailure) -> Action {
+    let input = if source.timed_out() {
+        Input::InactivityTimeout
+    } else {
+        Input::Failure(failure)
+    };
     source.take_attempt().run();
-    let (now, random) = (sys::now(), sys::random());
-    let verdict = source.with(move |core| {
-        core.connection
-            .on_network_failure(failure, phase, now, random)
-    });
-    stream_ended(source, verdict)
+    step(source, input)
 }
 
-/// 401/403 with `onAuthError`: fire `error`, wait the auth-refresh backoff (0 for the
-/// first refresh in a row), await the hook, then reconnect at once (keeping
-/// `Last-Event-ID`); a hook that throws or rejects fails the source.
-async fn refresh_auth(
-    source: &Source,
-    options: &Options,
-    status: u16,
-    delay_ms: u64,
-    error: &ErrorInfo,
-) -> Next {
-    if let Next::Stop = reconnect_after(source, delay_ms, error) {
-        return Next::Stop;
-    }
+/// 401/403 with `onAuthError`: waits the auth-refresh backoff (0 for the first refresh
+/// in a row), then awaits the hook with `status`. Whether it resolved.
+async fn refresh_auth(source: &Source, status: u16, delay_ms: u64) -> bool {
     sleep(source, delay_ms).await;
     if source.is_closed() {
-        return Next::Stop;
+        return false;
     }
-    let outcome = match &options.on_auth_error {
-        Some(hook) => {
-            let info = Object::new();
-            let _ = Reflect::set(&info, &JsValue::from_str("status"), &JsValue::from(status));
-            call_user(source, hook, &info).await
-        }
-        None => Err(JsValue::UNDEFINED),
+    let Some(hook) = source.options.get().and_then(|o| o.on_auth_error.clone()) else {
+        return false;
     };
-    if source.is_closed() {
-        return Next::Stop;
-    }
-    if outcome.is_ok() {
-        return Next::Reconnect(0);
-    }
-    if let Some(error) = source.with(|core| core.connection.fail_auth()) {
-        fail(source, &error, false);
-    }
-    Next::Stop
+    let info = Object::new();
+    let _ = Reflect::set(&info, &JsValue::from_str("status"), &JsValue::from(status));
+    call_user(source, &hook, &info).await.is_ok()
 }
 
-/// `fromReadableStream`: announce, then read the caller's stream once.
-async fn read_stream(source: &Source) -> Next {
-    let Some(stream) = source.stream.take() else {
-        return Next::Stop;
-    };
-    let now = sys::now();
-    let opened =
-        source.with(move |core| core.connection.start(now) && core.connection.on_stream_open(now));
-    if !opened || !announce_open(source, None) {
-        return Next::Stop;
-    }
-    read_body(source, stream).await
-}
-
-/// Sets OPEN (already done by the connection) and fires `open`; false when a listener
+/// Fires `open` (the machine has set OPEN); false when a listener
 /// closed the source.
 fn announce_open(source: &Source, details: Option<Object>) -> bool {
     if let Some(shell) = source.shell.get() {
@@ -573,8 +491,9 @@ async fn wait_for_room(source: &Source) -> bool {
     open
 }
 
-/// Reads the body to its end, feeding the parser and delivering what it completes.
-async fn read_body(source: &Source, stream: sys::Stream) -> Next {
+/// Reads the body to its end, feeding the machine and delivering what it completes.
+/// Returns the machine's answer to how the body ended.
+async fn read_body(source: &Source, stream: sys::Stream) -> Action {
     let reader = match stream.get_reader() {
         Ok(reader) => reader,
         Err(_) => return body_ended(source, false),
@@ -588,22 +507,22 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Next {
     let mut slice = Vec::new();
     loop {
         if !wait_for_room(source).await {
-            return Next::Stop;
+            return Action::Stop;
         }
         let result = match reader.read() {
             Ok(promise) => JsFuture::from(promise).await,
             Err(error) => Err(error),
         };
         if source.is_closed() {
-            return Next::Stop;
+            return Action::Stop;
         }
         let result: sys::ReadResult = match result {
             Ok(result) => result.unchecked_into(),
             Err(error) => match rejection(source, &error) {
                 NetworkFailure::Network => return body_ended(source, false),
                 failure => {
-                    source.with(|core| core.parser.finish());
-                    return network_failure(source, failure, Phase::Body);
+                    source.take_attempt().run();
+                    return step(source, Input::Failure(failure));
                 }
             },
         };
@@ -618,12 +537,12 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Next {
         let total = chunk.length() as usize;
         let mut offset = 0;
         while offset < total {
-            let step = if source.consumer.is_set() {
+            let slice_len = if source.consumer.is_set() {
                 CONSUMER_SLICE
             } else {
                 FEED_SLICE
             };
-            let end = total.min(offset.saturating_add(step));
+            let end = total.min(offset.saturating_add(slice_len));
             slice.resize(end - offset, 0);
             if offset == 0 && end == total {
                 chunk.copy_to(&mut slice);
@@ -634,19 +553,23 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Next {
             }
             offset = end;
             let (input, sink) = (&slice, &mut batch);
-            let fed = source.with(move |core| core.parser.feed(input, sink));
-            let Some(queued) = deliver(source, &mut batch, &origin) else {
-                return Next::Stop;
-            };
-            if fed.is_err() {
+            // A chunk needs neither the time nor a random number.
+            let next =
+                source.with(move |core| core.machine.handle(Input::Chunk(input), 0.0, 0.0, sink));
+            let more = matches!(next, Action::Read);
+            // An event too large fails the source, after the events before it: the
+            // machine is CLOSED already, so they go out unless a listener closes.
+            let queued = deliver(source, &mut batch, &origin, !more);
+            if !more {
+                // (A listener's `close()` meanwhile took the shell: no `error` then.)
                 source.take_attempt().run();
-                if let Some(error) = source.with(|core| core.connection.on_parse_limit()) {
-                    fail(source, &error, false);
-                }
-                return Next::Stop;
+                return next;
             }
+            let Some(queued) = queued else {
+                return Action::Stop;
+            };
             if queued > 0 && offset < total && !wait_for_room(source).await {
-                return Next::Stop;
+                return Action::Stop;
             }
         }
         // A huge chunk's copy is not kept for the next, small ones.
@@ -656,43 +579,23 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Next {
 }
 
 /// The body ended (cleanly or not; an error after the inactivity timer's abort is a
-/// timeout): let the connection decide what follows.
-fn body_ended(source: &Source, clean: bool) -> Next {
-    let timed_out = !clean && source.timed_out();
+/// timeout): the machine decides what follows.
+fn body_ended(source: &Source, clean: bool) -> Action {
+    let input = if !clean && source.timed_out() {
+        Input::InactivityTimeout
+    } else {
+        Input::End { clean }
+    };
     source.take_attempt().without_fetch().run();
-    let (now, random) = (sys::now(), sys::random());
-    let verdict = source.with(move |core| {
-        core.parser.finish();
-        if timed_out {
-            core.connection.on_inactivity_timeout(now, random)
-        } else {
-            core.connection.on_stream_end(clean, now, random)
-        }
-    });
-    stream_ended(source, verdict)
+    step(source, input)
 }
 
-fn stream_ended(source: &Source, verdict: StreamVerdict) -> Next {
-    match verdict {
-        StreamVerdict::Reconnect { delay_ms, error } => reconnect_after(source, delay_ms, &error),
-        StreamVerdict::Close { error, reason } => {
-            fail(source, &error, reason == CloseReason::Finished);
-            Next::Stop
-        }
-        StreamVerdict::Ignored => Next::Stop,
-    }
-}
-
-/// Fires `error` (readyState CONNECTING), then waits unless a listener closed the source.
-fn reconnect_after(source: &Source, delay_ms: u64, error: &ErrorInfo) -> Next {
+/// Fires `error` (readyState CONNECTING); false when a listener closed the source.
+fn announce_error(source: &Source, error: &ErrorInfo) -> bool {
     if let Some(shell) = source.shell.get() {
         let _ = sys::dispatch_simple(&shell, "error", Some(error_details(error)));
     }
-    if source.with(|core| core.connection.ready_state() == ReadyState::Connecting) {
-        Next::Reconnect(delay_ms)
-    } else {
-        Next::Stop
-    }
+    source.with(|core| core.machine.ready_state() == ReadyState::Connecting)
 }
 
 /// Fires the final `error` (readyState already CLOSED) and lets go of the JS object.
@@ -748,24 +651,20 @@ fn open_details(response: &Response) -> Option<Object> {
 
 /// Delivers the batch while the source is not closed: each event to the stream consumer
 /// when one is attached (looked up before every event, since a listener may attach one),
-/// else as a DOM `MessageEvent`. A `retry:` in the batch applies first (as if its line
-/// were parsed before the events' dispatch tasks ran). Returns `None` when the source
-/// was closed (by a listener or before), else how many events went to the consumer.
-fn deliver(source: &Source, batch: &mut Batch, origin: &JsValue) -> Option<usize> {
-    if let Some(millis) = batch.take_retry() {
-        source.with(move |core| core.connection.on_retry_field(millis));
-    }
+/// else as a DOM `MessageEvent`. Returns `None` when the source was closed (by a
+/// listener or before), else how many events went to the consumer. `last`: the
+/// machine failed the source after these events (it is CLOSED already): they are
+/// delivered until a listener calls `close()`.
+fn deliver(source: &Source, batch: &mut Batch, origin: &JsValue, last: bool) -> Option<usize> {
     let mut queued = 0;
     if !batch.is_empty() {
-        if source.is_closed() {
+        if source.is_closed() && !last {
             return None;
         }
         let (shell, route) = (source.shell.get()?, source.route.get()?);
         queued =
             sys::deliver_batch(&shell, &route, batch.text(), batch.meta(), origin).unwrap_or(0);
         batch.clear();
-        // A delivered event makes the connection healthy (it resets the backoff).
-        source.with(|core| core.connection.on_event());
     }
     (!source.is_closed()).then_some(queued as usize)
 }
