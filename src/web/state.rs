@@ -109,7 +109,8 @@ impl Core {
     /// on (it can be as long as `maxEventSize`).
     pub fn release_buffers(&mut self) -> String {
         let id = self.parser.last_event_id().to_owned();
-        self.parser = Parser::with_max_buffer(self.parser.max_buffer());
+        self.parser = Parser::with_max_buffer(self.parser.max_buffer())
+            .with_comments(self.parser.reports_comments());
         id
     }
 }

@@ -186,7 +186,7 @@ async fn settle(source: &Source, value: &JsValue) -> Result<JsValue, JsValue> {
 }
 
 /// Calls a caller's function, then awaits what it returned (giving up on close).
-async fn call_user(
+pub(super) async fn call_user(
     source: &Source,
     function: &Function,
     arg: &JsValue,
@@ -217,6 +217,12 @@ async fn attempt(source: &Source) -> Next {
     // A caller's `fetch` may serve any scheme; the platform's fetches only some.
     let any_scheme = options.fetch.is_some();
     let param = options.last_event_id_param.as_deref();
+    // [h-comment] `url` option: this attempt's URL from the caller's function.
+    let computed = match &options.url {
+        Some(function) => Some(super::attempt_url::attempt_url(source, function).await),
+        None => None,
+    };
+    let href = computed.as_ref().and_then(|c| c.as_ref().ok()).cloned();
     let now = sys::now();
     let started = source.with(move |core| {
         let started = if core.connection.attempt() == 0 {
@@ -226,7 +232,7 @@ async fn attempt(source: &Source) -> Next {
         };
         let send_id = core.connection.is_reconnection() || seeded;
         let id = send_id.then(|| core.parser.last_event_id());
-        let url = &core.fetch_url;
+        let url = href.as_ref().unwrap_or(&core.fetch_url);
         let fetchable = any_scheme || url::is_fetchable(url);
         // `lastEventIdParam`: a non-empty cursor goes in the query, not in the header.
         let request = match (param, id) {
@@ -240,6 +246,9 @@ async fn attempt(source: &Source) -> Next {
     let Some(((url, last_event_id), fetchable)) = started else {
         return Next::Stop;
     };
+    if let Some(Err(failure)) = computed {
+        return connect_failed(source, failure);
+    }
     if !fetchable {
         return network_failure(source, NetworkFailure::Scheme, Phase::Connect);
     }
@@ -761,11 +770,15 @@ fn deliver(source: &Source, batch: &mut Batch, origin: &JsValue) -> Option<usize
             return None;
         }
         let (shell, route) = (source.shell.get()?, source.route.get()?);
+        let events = batch.len();
         queued =
             sys::deliver_batch(&shell, &route, batch.text(), batch.meta(), origin).unwrap_or(0);
         batch.clear();
-        // A delivered event makes the connection healthy (it resets the backoff).
-        source.with(|core| core.connection.on_event());
+        // A delivered event (not a comment) makes the connection healthy (it resets
+        // the backoff).
+        if events > 0 {
+            source.with(|core| core.connection.on_event());
+        }
     }
     (!source.is_closed()).then_some(queued as usize)
 }
