@@ -3,7 +3,7 @@
 // before every attempt, for tokens carried in the query string). Entries have the shape
 // of suite.js's `tests` (suite.js appends them); all are non-standard.
 import {
-  SERVER, w, pause, END, HANG, newKey, sse, streamRequests, sleep, next, until, assert, equal,
+  SERVER, CROSS, enc, w, pause, END, HANG, newKey, sse, serverLog, streamRequests, sleep, next, until, assert, equal,
   throws, streamOf, errorsOf,
 } from './helpers.js';
 
@@ -140,6 +140,21 @@ test('url: a function (sync or async, a string or a URL) names every attempt\'s 
     equal(source.url, named);
     source.close();
   }
+});
+
+test('url: every attempt starts at the function\'s URL, also after a cross-origin redirect', async (ctx) => {
+  const key = newKey('urlredirect');
+  const target = sse({ key, origin: CROSS, scripts: [[w('retry: 50\ndata: a\n\n'), END], [w('data: b\n\n'), HANG]] });
+  let n = 0;
+  const source = open(ctx, sse({ script: [HANG] }), {
+    url: () => `${SERVER}/redirect?key=${enc(key)}&status=307&token=t${++n}&to=${enc(target)}`,
+  });
+  const messages = [];
+  source.addEventListener('message', (event) => messages.push([event.data, event.origin]));
+  await until(() => messages.length === 2, { what: 'two messages' });
+  equal(messages, [['a', CROSS], ['b', CROSS]]);
+  const redirects = (await serverLog(key)).requests.filter((r) => r.path.startsWith('/redirect'));
+  equal(param(redirects, 'token'), ['t1', 't2']);
 });
 
 test('url: a relative result resolves against the base URL; the function is read once and must be callable', async (ctx) => {
