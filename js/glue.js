@@ -5,8 +5,9 @@
 
 /**
  * What `deliver_batch` reads before each event (own data properties: see `new_route`).
+ * `comment`: the `onComment` option, when given.
  * @typedef {{ closed: boolean, consumer: { enqueue(value: unknown): void } | undefined,
- *   id: string }} Route
+ *   id: string, comment: ((text: string) => void) | undefined }} Route
  */
 const idEncoder = new TextEncoder();
 const idDecoder = new TextDecoder();
@@ -17,6 +18,17 @@ const idDecoder = new TextDecoder();
 function own_id(slice) {
   return slice.length > 1024 ? idDecoder.decode(idEncoder.encode(slice)) : slice;
 }
+// `meta` markers (see src/batch.rs): MESSAGE_TYPE / SAME_ID, COMMENT.
+const SAME = 0xffffffff, COMMENT = 0xfffffffe;
+/**
+ * An exception thrown by `onComment` is reported the way one thrown by an event listener
+ * is (the global `error` event; `reportError`), and delivery goes on.
+ * @param {unknown} error
+ */
+function report(error) {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+  else queueMicrotask(() => { throw error; });
+}
 /**
  * @param {EventTarget} target @param {Route} route @param {string} text
  * @param {Uint32Array} meta @param {string} origin
@@ -26,13 +38,25 @@ export function deliver_batch(target, route, text, meta, origin) {
   meta = meta.slice();
   // An id length of 0xffffffff means the previous event's id, which may be in an
   // earlier batch: it is kept on `route`, so an unchanged id is never decoded again.
+  // A record starting with COMMENT is a comment: [COMMENT, text length].
   let pos = 0, id = route.id ?? '', queued = 0, i = 0;
   try {
-    for (; i < meta.length; i += 3) {
+    while (i < meta.length) {
+      if (meta[i] === COMMENT) {
+        const comment = text.slice(pos, pos += meta[i + 1]);
+        i += 2;
+        if (route.closed === true) break;
+        const hook = route.comment;
+        if (hook !== undefined) {
+          try { hook(comment); } catch (error) { report(error); }
+        }
+        continue;
+      }
       let type = 'message';
-      if (meta[i] !== 0xffffffff) type = text.slice(pos, pos += meta[i]);
+      if (meta[i] !== SAME) type = text.slice(pos, pos += meta[i]);
       const data = text.slice(pos, pos += meta[i + 1]);
-      if (meta[i + 2] !== 0xffffffff) route.id = id = own_id(text.slice(pos, pos += meta[i + 2]));
+      if (meta[i + 2] !== SAME) route.id = id = own_id(text.slice(pos, pos += meta[i + 2]));
+      i += 3;
       if (route.closed === true) break;
       const consumer = route.consumer;
       if (consumer !== undefined) {
@@ -45,10 +69,16 @@ export function deliver_batch(target, route, text, meta, origin) {
   } finally {
     // Events left undelivered (closed, or a throw) still set the id the next batch
     // may refer to.
-    for (i += 3; i < meta.length; i += 3) {
-      if (meta[i] !== 0xffffffff) pos += meta[i];
+    while (i < meta.length) {
+      if (meta[i] === COMMENT) {
+        pos += meta[i + 1];
+        i += 2;
+        continue;
+      }
+      if (meta[i] !== SAME) pos += meta[i];
       pos += meta[i + 1];
-      if (meta[i + 2] !== 0xffffffff) route.id = own_id(text.slice(pos, pos += meta[i + 2]));
+      if (meta[i + 2] !== SAME) route.id = own_id(text.slice(pos, pos += meta[i + 2]));
+      i += 3;
     }
   }
   return queued;
@@ -84,7 +114,7 @@ export function now() {
 export function new_route() {
   // Own data properties from the start, so that setting them never runs a setter a
   // page may have defined on Object.prototype.
-  return { closed: false, consumer: undefined, id: '' };
+  return { closed: false, consumer: undefined, id: '', comment: undefined };
 }
 /** @param {Route} route */
 export function mark_closed(route) {

@@ -87,6 +87,19 @@ export interface EventSourceOptions extends EventSourceInit {
   lastEventIdParam?: string;
   /** Closes the source when aborted (an already-aborted signal closes it at once). */
   signal?: AbortSignal;
+  /**
+   * Computes the URL of every attempt (tokens in the query string), resolved against the
+   * base URL like the `url` argument, which stays the `url` getter's value. Throwing or
+   * rejecting fails the attempt (reconnects); a result that does not parse or cannot be
+   * fetched fails the source.
+   */
+  url?: () => string | URL | Promise<string | URL>;
+  /**
+   * Called with each comment line's text (after the colon and one optional space:
+   * `: hello` → `"hello"`), in order with the events. Comments are never events. Absent,
+   * comment lines are skipped undecoded.
+   */
+  onComment?: (text: string) => void;
   /** Reconnection policy (backoff, jitter, max retries, retryable statuses). */
   reconnect?: ReconnectOptions;
   /** A clean end of the stream closes instead of reconnecting (request/response streams). */
@@ -130,6 +143,8 @@ export interface FromReadableStreamOptions {
   highWaterMark?: number;
   /** The initial last event ID. */
   lastEventId?: string;
+  /** Called with each comment line's text, in order with the events. */
+  onComment?: (text: string) => void;
   /** Closes the source when aborted (an already-aborted signal closes it at once, unread). */
   signal?: AbortSignal;
 }

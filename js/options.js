@@ -20,6 +20,7 @@
  * @typedef {{ n: number[], statuses: number[] | undefined, lastEventId: string | undefined,
  *   lastEventIdParam: string | undefined, headers: unknown, body: unknown,
  *   fetch: Function | undefined, onAuthError: Function | undefined,
+ *   onComment: Function | undefined, url: Function | undefined,
  *   signal: AbortSignal | undefined, init: Record<string, unknown> }} Read
  */
 
@@ -154,17 +155,17 @@ function statuses(dict, member, value) {
 
 const MEMBERS = ['body', 'credentials', 'fetch', 'finite', 'headers', 'highWaterMark',
   'inactivityTimeout', 'integrity', 'keepalive', 'lastEventId', 'lastEventIdParam',
-  'maxEventSize', 'method', 'mode', 'onAuthError', 'reconnect', 'redirect', 'referrer',
-  'referrerPolicy', 'signal', 'waitForOnline', 'withCredentials'];
-const STREAM_MEMBERS = ['highWaterMark', 'lastEventId', 'maxEventSize', 'signal'];
+  'maxEventSize', 'method', 'mode', 'onAuthError', 'onComment', 'reconnect', 'redirect',
+  'referrer', 'referrerPolicy', 'signal', 'url', 'waitForOnline', 'withCredentials'];
+const STREAM_MEMBERS = ['highWaterMark', 'lastEventId', 'maxEventSize', 'onComment', 'signal'];
 const RECONNECT_MEMBERS = ['initialDelay', 'jitter', 'maxDelay', 'maxRetries', 'multiplier',
   'retryAfterCap', 'retryOnStatus'];
 
 /**
  * Reads the constructor's init dictionary (`stream`: the options of
- * `fromReadableStream`, of which only `highWaterMark`, `lastEventId`, `maxEventSize` and
- * `signal` are read) in WebIDL's lexicographic order, each member converted before the
- * next is read.
+ * `fromReadableStream`, of which only `highWaterMark`, `lastEventId`, `maxEventSize`,
+ * `onComment` and `signal` are read) in WebIDL's lexicographic order, each member
+ * converted before the next is read.
  * @param {any} init @param {boolean} stream
  * @returns {Read}
  */
@@ -175,7 +176,8 @@ export function readOptions(init, stream) {
   const read = {
     n, statuses: undefined, lastEventId: undefined, lastEventIdParam: undefined,
     headers: undefined, body: undefined, fetch: undefined, onAuthError: undefined,
-    signal: undefined, init: { method: 'GET', mode: 'cors', cache: 'no-store' },
+    onComment: undefined, url: undefined, signal: undefined,
+    init: { method: 'GET', mode: 'cors', cache: 'no-store' },
   };
   /** @type {string | undefined} */
   let credentials;
@@ -208,11 +210,16 @@ export function readOptions(init, stream) {
         break;
       case 'maxEventSize': n[8] = number(dict, name, value, UNSIGNED_LONG_LONG, AT_LEAST_1); break;
       case 'onAuthError': read.onAuthError = func(dict, name, value); n[12] = 1; break;
+      // Called with each comment line's text; absent, the parser skips comments unread.
+      case 'onComment': read.onComment = func(dict, name, value); break;
       case 'reconnect': reconnect(value, n, read); break;
       case 'signal':
         if (!(value instanceof AbortSignal)) throw fail(dict, name, "Failed to convert value to 'AbortSignal'.");
         read.signal = value;
         break;
+      // Called before every attempt for the URL to fetch (the `url` argument stays the
+      // `url` getter's value).
+      case 'url': read.url = func(dict, name, value); break;
       case 'waitForOnline': n[11] = +!!value; break;
       case 'withCredentials': n[9] = +!!value; break;
       default: {

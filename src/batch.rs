@@ -16,6 +16,10 @@
 //!   changed ([`Event::id_changed`]), so an unchanged ID, however long, is neither
 //!   compared nor copied here nor decoded in JS again.
 //!
+//! A comment line (only when the parser [reports comments](crate::parser::Parser::reports_comments),
+//! for the `onComment` option) is a two-entry record between the events, in stream
+//! order: [`COMMENT`] where a type length would be, then the comment text's length.
+//!
 //! [`Decoder`] is the reference decoder, a Rust mirror of the JS one
 //! (`deliver_batch` in `js/glue.js`): the tests and the `batch_chunked` fuzz
 //! target check the encoding against it.
@@ -25,25 +29,29 @@
 
 use core::fmt;
 
-use crate::parser::{Event, OwnedEvent, Sink};
+use crate::parser::{Event, Item, OwnedEvent, Sink};
 
 /// `meta` type length meaning `"message"`.
 pub const MESSAGE_TYPE: u32 = u32::MAX;
 /// `meta` ID length meaning "the same ID as the previous event decoded".
 pub const SAME_ID: u32 = u32::MAX;
+/// `meta` type length starting a comment record (`[COMMENT, text length]`).
+pub const COMMENT: u32 = u32::MAX - 1;
 
 /// A batch keeps at most this much spare capacity (bytes of `text`, entries of
 /// `meta`) once cleared: a very large event does not pin its size for the rest of the
 /// connection.
 const KEEP: usize = 64 * 1024;
 
-/// The events of one chunk (or slice of one) and its last valid `retry`, encoded for
-/// one boundary call (see the [module docs](self)).
+/// The events (and reported comments) of one chunk (or slice of one) and its last
+/// valid `retry`, encoded for one boundary call (see the [module docs](self)).
 #[derive(Debug, Default, Clone)]
 pub struct Batch {
     text: String,
     meta: Vec<u32>,
     retry: Option<u64>,
+    /// How many of the records in `meta` are events.
+    events: usize,
 }
 
 impl Batch {
@@ -57,19 +65,20 @@ impl Batch {
         &self.text
     }
 
-    /// Three lengths per event: type, data, ID (see the [module docs](self)).
+    /// Three lengths per event: type, data, ID; two per comment (see the
+    /// [module docs](self)).
     pub fn meta(&self) -> &[u32] {
         &self.meta
     }
 
-    /// Whether the batch holds no event.
+    /// Whether the batch holds nothing to deliver (no event, no comment).
     pub fn is_empty(&self) -> bool {
         self.meta.is_empty()
     }
 
-    /// How many events the batch holds.
+    /// How many events the batch holds (comments not counted).
     pub fn len(&self) -> usize {
-        self.meta.len() / 3
+        self.events
     }
 
     /// The last valid `retry` value seen since the previous call, if any.
@@ -84,6 +93,7 @@ impl Batch {
         self.text.shrink_to(KEEP);
         self.meta.clear();
         self.meta.shrink_to(KEEP);
+        self.events = 0;
     }
 
     fn push(&mut self, piece: &str) -> u32 {
@@ -121,22 +131,28 @@ impl Sink for Batch {
             SAME_ID
         };
         self.meta.extend_from_slice(&[type_len, data_len, id_len]);
+        self.events += 1;
     }
 
     fn on_retry(&mut self, millis: u64) {
         self.retry = Some(millis);
     }
+
+    fn on_comment(&mut self, text: &str) {
+        let len = self.push(text);
+        self.meta.extend_from_slice(&[COMMENT, len]);
+    }
 }
 
 /// The length of `s` in UTF-16 code units (how JS measures strings), saturating
-/// below [`SAME_ID`].
+/// below [`COMMENT`] and [`SAME_ID`] (wasm32 memory holds no string that long).
 pub fn utf16_len(s: &str) -> u32 {
     let len = if s.is_ascii() {
         s.len()
     } else {
         s.chars().map(char::len_utf16).sum()
     };
-    u32::try_from(len).unwrap_or(u32::MAX - 1)
+    u32::try_from(len).unwrap_or(COMMENT - 1).min(COMMENT - 1)
 }
 
 /// The reference decoder: decodes batches as the JS side does, keeping the last ID
@@ -157,42 +173,51 @@ impl Decoder {
         &self.id
     }
 
-    /// Decodes one batch into its events.
+    /// Decodes one batch into its events and comments ([`Item::Event`],
+    /// [`Item::Comment`]), in order.
     ///
     /// # Errors
     ///
-    /// A [`DecodeError`] when `meta` is not three lengths per event, a length runs
-    /// past the end of `text` or ends inside a UTF-16 surrogate pair, or text is left
-    /// over: anything on which the JS decoder would silently go wrong.
-    pub fn decode(&mut self, text: &str, meta: &[u32]) -> Result<Vec<OwnedEvent>, DecodeError> {
-        if meta.len() % 3 != 0 {
-            return Err(DecodeError::Meta);
-        }
+    /// A [`DecodeError`] when `meta` does not split into records (three lengths per
+    /// event, two per comment), a length runs past the end of `text` or ends inside a
+    /// UTF-16 surrogate pair, or text is left over: anything on which the JS decoder
+    /// would silently go wrong.
+    pub fn decode(&mut self, text: &str, meta: &[u32]) -> Result<Vec<Item>, DecodeError> {
         let mut rest = text;
-        let mut events = Vec::with_capacity(meta.len() / 3);
-        for lengths in meta.chunks_exact(3) {
-            let &[type_len, data_len, id_len] = lengths else {
+        let mut items = Vec::with_capacity(meta.len() / 3);
+        let mut meta = meta;
+        while let Some((&type_len, after)) = meta.split_first() {
+            if type_len == COMMENT {
+                let [len, after @ ..] = after else {
+                    return Err(DecodeError::Meta);
+                };
+                items.push(Item::Comment(take_utf16(&mut rest, *len)?.to_owned()));
+                meta = after;
+                continue;
+            }
+            let [data_len, id_len, after @ ..] = after else {
                 return Err(DecodeError::Meta);
             };
+            meta = after;
             let event_type = if type_len == MESSAGE_TYPE {
                 "message"
             } else {
                 take_utf16(&mut rest, type_len)?
             };
-            let data = take_utf16(&mut rest, data_len)?;
-            if id_len != SAME_ID {
-                take_utf16(&mut rest, id_len)?.clone_into(&mut self.id);
+            let data = take_utf16(&mut rest, *data_len)?;
+            if *id_len != SAME_ID {
+                take_utf16(&mut rest, *id_len)?.clone_into(&mut self.id);
             }
-            events.push(OwnedEvent {
+            items.push(Item::Event(OwnedEvent {
                 event_type: event_type.to_owned(),
                 data: data.to_owned(),
                 last_event_id: self.id.clone(),
-            });
+            }));
         }
         if !rest.is_empty() {
             return Err(DecodeError::TrailingText);
         }
-        Ok(events)
+        Ok(items)
     }
 }
 
@@ -223,7 +248,7 @@ fn take_utf16<'t>(rest: &mut &'t str, units: u32) -> Result<&'t str, DecodeError
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DecodeError {
-    /// `meta` is not three lengths per event.
+    /// `meta` does not split into records (three lengths per event, two per comment).
     Meta,
     /// A length runs past the end of `text`.
     PastTheEnd,
@@ -236,7 +261,7 @@ pub enum DecodeError {
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Self::Meta => "batch meta is not three lengths per event",
+            Self::Meta => "batch meta does not split into event and comment records",
             Self::PastTheEnd => "a batch length runs past the end of the text",
             Self::SplitsCharacter => "a batch length splits a surrogate pair",
             Self::TrailingText => "batch text left over after the last event",

@@ -450,29 +450,29 @@ proptest! {
     }
 
     /// The batch encoding, decoded by the mirror of the JS decoder, gives the
-    /// parser's events for any chunking (one batch per chunk, the decoder's
-    /// last ID kept across batches and connections).
+    /// parser's events (and comments, when reported) for any chunking (one batch
+    /// per chunk, the decoder's last ID kept across batches and connections).
     #[test]
-    fn batches_decode_to_the_parsers_events(streams in prop::collection::vec(chunked_stream(), 1..4)) {
-        let mut parser = Parser::new();
+    fn batches_decode_to_the_parsers_events(streams in prop::collection::vec(chunked_stream(), 1..4), comments: bool) {
+        let mut parser = Parser::new().with_comments(comments);
         let mut batch = Batch::new();
         let mut decoder = Decoder::new();
         let mut decoded = Vec::new();
-        let mut whole_parser = Parser::new();
+        let mut whole_parser = Parser::new().with_comments(comments);
         let mut whole = Vec::new();
         for (bytes, cuts) in &streams {
             for chunk in chunks(bytes, cuts) {
                 parser.feed(chunk, &mut batch).expect("within the default limit");
-                let events = decoder.decode(batch.text(), batch.meta());
-                prop_assert!(events.is_ok(), "{:?}", events);
-                decoded.extend(events.unwrap_or_default().into_iter().map(Item::Event));
+                let items = decoder.decode(batch.text(), batch.meta());
+                prop_assert!(items.is_ok(), "{:?}", items);
+                decoded.extend(items.unwrap_or_default());
                 batch.clear();
             }
             parser.finish();
             whole_parser.feed(bytes, &mut whole).expect("within the default limit");
             whole_parser.finish();
         }
-        whole.retain(|item| matches!(item, Item::Event(_)));
+        whole.retain(|item| !matches!(item, Item::Retry(_)));
         prop_assert_eq!(decoded, whole);
     }
 }

@@ -3,34 +3,30 @@
 //! parser with a [`Batch`] as the sink, one batch per chunk, and decoding each
 //! batch with the reference [`Decoder`] (the mirror of the JS decoder, which
 //! keeps the last ID between batches) must give exactly the events that
-//! feeding the same bytes whole to a `Vec<Item>` sink reports.
+//! feeding the same bytes whole to a `Vec<Item>` sink reports, with comments
+//! reported (byte 0's top bit) or not.
 #![no_main]
 
 use eventsource_wasm::batch::{Batch, Decoder};
-use eventsource_wasm::parser::{Item, OwnedEvent, Parser};
+use eventsource_wasm::parser::{Item, Parser};
 use libfuzzer_sys::fuzz_target;
 use std::ops::Range;
 
-/// The events of `streams` fed whole, one connection each.
-fn whole(streams: &[&[u8]]) -> Vec<OwnedEvent> {
-    let mut parser = Parser::new();
+/// The events and comments of `streams` fed whole, one connection each.
+fn whole(streams: &[&[u8]], comments: bool) -> Vec<Item> {
+    let mut parser = Parser::new().with_comments(comments);
     let mut items = Vec::new();
     for stream in streams {
         assert!(parser.feed(stream, &mut items).is_ok());
         parser.finish();
     }
+    items.retain(|item| !matches!(item, Item::Retry(_)));
     items
-        .into_iter()
-        .filter_map(|item| match item {
-            Item::Event(event) => Some(event),
-            Item::Retry(_) | Item::Comment(_) => None,
-        })
-        .collect()
 }
 
-/// The events of `streams` cut into `chunks`, through the batch encoding.
-fn batched(streams: &[Vec<&[u8]>]) -> Vec<OwnedEvent> {
-    let mut parser = Parser::new();
+/// The events and comments of `streams` cut into `chunks`, through the batch encoding.
+fn batched(streams: &[Vec<&[u8]>], comments: bool) -> Vec<Item> {
+    let mut parser = Parser::new().with_comments(comments);
     let mut batch = Batch::new();
     let mut decoder = Decoder::new();
     let mut events = Vec::new();
@@ -50,10 +46,12 @@ fn batched(streams: &[Vec<&[u8]>]) -> Vec<OwnedEvent> {
 
 fuzz_target!(|input: &[u8]| {
     // Byte 0: how many cut points follow (0..=31), one byte each; a cut byte
-    // with the top bit set also ends the connection there.
+    // with the top bit set also ends the connection there. Byte 0's top bit:
+    // comments reported.
     let Some((&cuts, rest)) = input.split_first() else {
         return;
     };
+    let comments = cuts & 0x80 != 0;
     let cut_count = usize::from(cuts % 32).min(rest.len());
     let (cut_bytes, stream) = rest.split_at(cut_count);
 
@@ -87,5 +85,9 @@ fuzz_target!(|input: &[u8]| {
         })
         .collect();
 
-    assert_eq!(batched(&split), whole(&whole_streams), "connections: {split:?}");
+    assert_eq!(
+        batched(&split, comments),
+        whole(&whole_streams, comments),
+        "connections: {split:?}"
+    );
 });

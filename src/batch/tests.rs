@@ -15,10 +15,28 @@ fn event(event_type: &str, data: &str, id: &str) -> OwnedEvent {
 fn feed(parser: &mut Parser, decoder: &mut Decoder, chunk: &[u8]) -> (Vec<OwnedEvent>, Batch) {
     let mut batch = Batch::new();
     parser.feed(chunk, &mut batch).expect("within the limit");
-    let events = decoder
+    let items = decoder
         .decode(batch.text(), batch.meta())
         .expect("a well-formed batch");
+    let events = items
+        .into_iter()
+        .filter_map(|item| match item {
+            Item::Event(event) => Some(event),
+            _ => None,
+        })
+        .collect();
     (events, batch)
+}
+
+/// The items `bytes` gives a comment-reporting parser: events and comments.
+fn items_of(bytes: &[u8]) -> Vec<Item> {
+    let mut items: Vec<Item> = Vec::new();
+    Parser::new()
+        .with_comments(true)
+        .feed(bytes, &mut items)
+        .expect("within the limit");
+    items.retain(|item| !matches!(item, Item::Retry(_)));
+    items
 }
 
 /// What a `Vec<Item>` sink reports for the same bytes: only the events.
@@ -154,6 +172,72 @@ fn clear_gives_back_a_large_events_memory() {
 }
 
 #[test]
+fn comments_are_records_in_stream_order() {
+    let input = ": hello\ndata: a\n\n:\n: \u{e9}\u{1F600}\r\nid: 3\ndata: b\n\n:  two\n";
+    let mut parser = Parser::new().with_comments(true);
+    let mut batch = Batch::new();
+    parser
+        .feed(input.as_bytes(), &mut batch)
+        .expect("within the limit");
+    assert_eq!(
+        batch.meta(),
+        [
+            COMMENT,
+            5,
+            MESSAGE_TYPE,
+            1,
+            0,
+            COMMENT,
+            0,
+            COMMENT,
+            3,
+            MESSAGE_TYPE,
+            1,
+            1,
+            COMMENT,
+            4
+        ]
+    );
+    assert_eq!(batch.text(), "helloa\u{e9}\u{1F600}b3 two");
+    // Comments are not events.
+    assert_eq!(batch.len(), 2);
+    let items = Decoder::new()
+        .decode(batch.text(), batch.meta())
+        .expect("a well-formed batch");
+    assert_eq!(items, items_of(input.as_bytes()));
+    assert_eq!(
+        items,
+        [
+            Item::Comment("hello".into()),
+            Item::Event(event("message", "a", "")),
+            Item::Comment(String::new()),
+            Item::Comment("\u{e9}\u{1F600}".into()),
+            Item::Event(event("message", "b", "3")),
+            Item::Comment(" two".into()),
+        ]
+    );
+    batch.clear();
+    assert_eq!(batch.len(), 0);
+    // A batch of comments only is not empty (it has something to deliver) but holds
+    // no event.
+    parser
+        .feed(b": ping\n", &mut batch)
+        .expect("within the limit");
+    assert!(!batch.is_empty());
+    assert_eq!(batch.len(), 0);
+}
+
+#[test]
+fn comments_off_cost_no_record() {
+    let mut batch = Batch::new();
+    Parser::new()
+        .feed(b": hello\ndata: a\n\n: bye\n", &mut batch)
+        .expect("within the limit");
+    assert_eq!(batch.meta(), [MESSAGE_TYPE, 1, 0]);
+    assert_eq!(batch.text(), "a");
+}
+
+#[test]
 fn utf16_lengths() {
     assert_eq!(utf16_len(""), 0);
     assert_eq!(utf16_len("abc"), 3);
@@ -179,6 +263,11 @@ fn the_decoder_rejects_malformed_batches() {
     assert_eq!(
         decoder.decode("ab", &[MESSAGE_TYPE, 1, SAME_ID]),
         Err(DecodeError::TrailingText)
+    );
+    assert_eq!(decoder.decode("", &[COMMENT]), Err(DecodeError::Meta));
+    assert_eq!(
+        decoder.decode("a", &[COMMENT, 2]),
+        Err(DecodeError::PastTheEnd)
     );
     assert!(!DecodeError::Meta.to_string().is_empty());
 }

@@ -255,8 +255,49 @@ impl Machine {
     /// then on (the caller keeps it).
     pub fn release_buffers(&mut self) -> String {
         let id = self.parser.last_event_id().to_owned();
-        self.parser = Parser::with_max_buffer(self.parser.max_buffer());
+        self.parser = Parser::with_max_buffer(self.parser.max_buffer())
+            .with_comments(self.parser.reports_comments());
         id
+    }
+
+    /// Reports comment lines to the sink ([`Sink::on_comment`]); off by default, when
+    /// the parser skips them unread (non-standard: the `onComment` option).
+    pub fn with_comments(mut self, on: bool) -> Self {
+        self.parser.set_comments(on);
+        self
+    }
+
+    /// Points the attempt that [`Input::Go`] just answered with [`Action::Fetch`] at
+    /// `url` instead (non-standard: the `url` option, a caller's function that names
+    /// every attempt's URL). Returns that attempt's request, built by the same rules as
+    /// `Go`'s (`Last-Event-ID` or `last_event_id_param`), or `None` when fetch cannot
+    /// use its scheme: then report [`Input::Failure`] with [`NetworkFailure::Scheme`].
+    pub fn retarget(&mut self, url: String) -> Option<Request> {
+        self.fetch_url = url;
+        if !(self.config.any_scheme || url::is_fetchable(&self.fetch_url)) {
+            return None;
+        }
+        Some(self.request())
+    }
+
+    /// The request of the attempt being started, to `fetch_url`.
+    fn request(&self) -> Request {
+        let url = &self.fetch_url;
+        // [spec] Reestablishing the connection sends `Last-Event-ID` when the
+        // last event ID string is not empty; a caller's seeded cursor is sent
+        // from the first request on.
+        let send_id = self.connection.is_reconnection() || self.config.last_event_id.is_some();
+        let id = self.parser.last_event_id();
+        match (&self.config.last_event_id_param, send_id) {
+            (Some(name), true) if !id.is_empty() => Request {
+                url: url::with_query_param(url, name, id),
+                last_event_id: None,
+            },
+            (_, send_id) => Request {
+                url: url.clone(),
+                last_event_id: send_id.then(|| last_event_id_header_value(id)).flatten(),
+            },
+        }
     }
 
     /// The connection's counters and policy.
@@ -355,22 +396,7 @@ impl Machine {
             );
             return self.stream_verdict(verdict);
         }
-        // [spec] Reestablishing the connection sends `Last-Event-ID` when the
-        // last event ID string is not empty; a caller's seeded cursor is sent
-        // from the first request on.
-        let send_id = self.connection.is_reconnection() || self.config.last_event_id.is_some();
-        let id = self.parser.last_event_id();
-        let request = match (&self.config.last_event_id_param, send_id) {
-            (Some(name), true) if !id.is_empty() => Request {
-                url: url::with_query_param(url, name, id),
-                last_event_id: None,
-            },
-            (_, send_id) => Request {
-                url: url.clone(),
-                last_event_id: send_id.then(|| last_event_id_header_value(id)).flatten(),
-            },
-        };
-        Action::Fetch(request)
+        Action::Fetch(self.request())
     }
 
     fn response(&mut self, head: ResponseHead<'_>, now_ms: f64, random: f64) -> Action {
@@ -786,5 +812,60 @@ mod tests {
             assert_eq!(step(&mut m, input, &mut items), Action::Stop, "{input:?}");
         }
         assert!(items.is_empty());
+    }
+
+    #[test]
+    fn comments_reach_the_sink_only_when_asked_and_never_heal_the_connection() {
+        for on in [false, true] {
+            let mut m = Machine::new(config()).with_comments(on);
+            let mut items = Vec::new();
+            step(&mut m, Input::Go { offline: false }, &mut items);
+            let head = ok_head("http://a.test/sse", "http://a.test", false);
+            step(&mut m, Input::Response(head), &mut items);
+            let chunk = Input::Chunk(b": hello\n:\n");
+            assert_eq!(step(&mut m, chunk, &mut items), Action::Read);
+            let expected = if on {
+                vec![Item::Comment("hello".into()), Item::Comment(String::new())]
+            } else {
+                vec![]
+            };
+            assert_eq!(items, expected);
+            // Released buffers keep the setting.
+            m.release_buffers();
+            assert_eq!(m.parser.reports_comments(), on);
+        }
+    }
+
+    #[test]
+    fn a_retargeted_attempt_keeps_the_cursor_rules_and_the_scheme_check() {
+        let mut cfg = config();
+        cfg.last_event_id = Some("7".to_owned());
+        let (mut m, mut items) = (Machine::new(cfg), Vec::new());
+        step(&mut m, Input::Go { offline: false }, &mut items);
+        assert_eq!(
+            m.retarget("http://a.test/sse?token=t1".to_owned()),
+            Some(Request {
+                url: "http://a.test/sse?token=t1".to_owned(),
+                last_event_id: Some("7".to_owned()),
+            })
+        );
+        let mut cfg = config();
+        cfg.last_event_id = Some("7".to_owned());
+        cfg.last_event_id_param = Some("since".to_owned());
+        let mut m = Machine::new(cfg);
+        step(&mut m, Input::Go { offline: false }, &mut items);
+        let request = m.retarget("http://a.test/sse?token=t2".to_owned());
+        assert_eq!(
+            request.map(|r| (r.url, r.last_event_id)),
+            Some(("http://a.test/sse?token=t2&since=7".to_owned(), None))
+        );
+        assert_eq!(m.retarget("ftp://a.test/x".to_owned()), None);
+        // The failure the glue then reports closes the source.
+        let failure = Input::Failure(NetworkFailure::Scheme);
+        assert!(matches!(
+            step(&mut m, failure, &mut items),
+            Action::Fail { .. }
+        ));
+        assert_eq!(m.ready_state(), ReadyState::Closed);
     }
 }

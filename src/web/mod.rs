@@ -1,6 +1,7 @@
 //! Browser glue (wasm32 only): fetch, streams, timers and DOM events around the pure
 //! [`parser`](crate::parser) and [`connection`](crate::connection) core.
 
+mod attempt_url;
 mod options;
 mod source;
 mod state;

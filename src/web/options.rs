@@ -53,6 +53,12 @@ extern "C" {
     /// `onAuthError`.
     #[wasm_bindgen(method, getter, js_name = onAuthError)]
     fn on_auth_error(this: &Read) -> Option<Function>;
+    /// `onComment`.
+    #[wasm_bindgen(method, getter, js_name = onComment)]
+    fn on_comment(this: &Read) -> Option<Function>;
+    /// `url`: the function computing each attempt's URL.
+    #[wasm_bindgen(method, getter)]
+    fn url(this: &Read) -> Option<Function>;
     /// `signal`.
     #[wasm_bindgen(method, getter)]
     fn signal(this: &Read) -> Option<AbortSignal>;
@@ -119,6 +125,12 @@ pub struct Options {
     pub signal: Option<AbortSignal>,
     /// `onAuthError`: awaited on 401/403 before reconnecting.
     pub on_auth_error: Option<Function>,
+    /// `onComment`: called with each comment line's text (absent: the parser does not
+    /// report comments at all).
+    pub on_comment: Option<Function>,
+    /// `url`: called before every attempt for the URL to fetch (see
+    /// `task::attempt_url`).
+    pub url: Option<Function>,
     /// `inactivityTimeout` in ms (`None`: off).
     pub inactivity_timeout_ms: Option<u64>,
     /// `maxEventSize`: the parser's buffer limit in bytes.
@@ -142,7 +154,7 @@ impl Options {
     }
 
     /// Reads the options of `EventSource.fromReadableStream(stream, options)`: only
-    /// `highWaterMark`, `lastEventId`, `maxEventSize` and `signal`. The other members are
+    /// `highWaterMark`, `lastEventId`, `maxEventSize`, `onComment` and `signal`. The other members are
     /// not read at all: they only concern requests and reconnections, which a stream
     /// source never makes.
     pub fn read_for_stream(init: &JsValue) -> Result<Options, JsValue> {
@@ -189,6 +201,8 @@ impl Options {
             fetch: read.fetch(),
             signal: read.signal(),
             on_auth_error: read.on_auth_error(),
+            on_comment: read.on_comment(),
+            url: read.url(),
             // 0 (and so 0.5, truncated to 0) is "off".
             inactivity_timeout_ms: at(7).map(|ms| ms as u64).filter(|&ms| ms > 0),
             // `as` saturates: beyond 4 GiB − 1 (more than wasm32 memory) is no limit.

@@ -49,7 +49,9 @@ fn new_source(shell: EventTarget, url: String, options: &Options, stream: bool) 
         // A caller's `fetch` may serve any scheme; the platform's fetches only some.
         any_scheme: options.fetch.is_some(),
         wait_for_online: !stream && options.wait_for_online,
-    });
+    })
+    // Without `onComment` the parser skips comment lines unread.
+    .with_comments(options.on_comment.is_some());
     let source = Source::new(Core {
         url,
         with_credentials: !stream && options.with_credentials,
@@ -59,7 +61,12 @@ fn new_source(shell: EventTarget, url: String, options: &Options, stream: bool) 
         machine,
     });
     source.shell.put(shell);
-    source.route.put(sys::new_route());
+    let route = sys::new_route();
+    if let Some(hook) = &options.on_comment {
+        // An own data property of the route (see `sys::new_route`): no setter runs.
+        let _ = Reflect::set(&route, &JsValue::from_str("comment"), hook);
+    }
+    source.route.put(route);
     Rc::new(source)
 }
 
@@ -110,7 +117,7 @@ impl EventSourceCore {
     /// `EventSource.fromReadableStream(stream, options)`: parses `stream` once; its end
     /// fires `error` and closes the source (no reconnection). The JS class has already
     /// checked that `stream` is an unlocked `ReadableStream`. Of the options only
-    /// `maxEventSize`, `highWaterMark`, `lastEventId` and `signal` apply.
+    /// `maxEventSize`, `highWaterMark`, `lastEventId`, `onComment` and `signal` apply.
     #[wasm_bindgen(js_name = fromStream)]
     pub fn from_stream(
         shell: EventTarget,
@@ -213,17 +220,26 @@ impl EventSourceCore {
     }
 }
 
-/// Resolves `url` against the document's base URL (or the worker's location).
-fn resolve_url(url: &str) -> Result<String, JsValue> {
+/// Resolves `url` against the document's base URL (or the worker's location), as the
+/// constructor does (`None` when it cannot be parsed).
+pub fn parse_url(url: &str) -> Option<String> {
     let parsed = match base_url() {
         Some(base) => web_sys::Url::new_with_base(url, &base),
         None => web_sys::Url::new(url),
     };
     // [spec] The URL standard's parser fails on a forbidden domain code point in a host,
     // which some engines' parsers accept (see `url::has_forbidden_host`).
-    match parsed.map(|parsed| parsed.href()) {
-        Ok(href) if !url::has_forbidden_host(&href) => Ok(href),
-        _ => Err(super::dom_exception(
+    parsed
+        .map(|parsed| parsed.href())
+        .ok()
+        .filter(|href| !url::has_forbidden_host(href))
+}
+
+/// Resolves `url` against the document's base URL (or the worker's location).
+fn resolve_url(url: &str) -> Result<String, JsValue> {
+    match parse_url(url) {
+        Some(href) => Ok(href),
+        None => Err(super::dom_exception(
             &[
                 "Failed to construct 'EventSource': The URL '",
                 url,

@@ -10,10 +10,11 @@ use web_sys::EventTarget;
 #[wasm_bindgen(module = "/js/glue.js")]
 extern "C" {
     /// Delivers a batch of events (see [`crate::batch`] for the encoding): each to
-    /// `route.consumer` when set, else dispatched on `target` as a `MessageEvent`,
-    /// stopping once a listener closed the source. Returns how many were enqueued.
-    /// `route.id` keeps the last decoded id between batches (for `SAME_ID`).
-    /// Listener exceptions are reported by the platform, never thrown here.
+    /// `route.consumer` when set, else dispatched on `target` as a `MessageEvent`, and
+    /// each comment to `route.comment` (`onComment`), in order, stopping once a listener
+    /// closed the source. Returns how many were enqueued. `route.id` keeps the last
+    /// decoded id between batches (for `SAME_ID`). Listener and `onComment` exceptions
+    /// are reported (`reportError`), never thrown here.
     #[wasm_bindgen(catch)]
     pub fn deliver_batch(
         target: &EventTarget,
@@ -50,7 +51,8 @@ extern "C" {
     /// (`performance.timeOrigin + performance.now()`).
     pub fn now() -> f64;
 
-    /// A new route object for [`deliver_batch`]: `{closed: false, consumer: undefined, id: ''}`.
+    /// A new route object for [`deliver_batch`]:
+    /// `{closed: false, consumer: undefined, id: '', comment: undefined}`.
     pub fn new_route() -> Object;
 
     /// Sets `route.closed`, which stops a batch being delivered.

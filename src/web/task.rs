@@ -213,7 +213,7 @@ async fn settle(source: &Source, value: &JsValue) -> Result<JsValue, JsValue> {
 }
 
 /// Calls a caller's function, then awaits what it returned (giving up on close).
-async fn call_user(
+pub(super) async fn call_user(
     source: &Source,
     function: &Function,
     arg: &JsValue,
@@ -246,6 +246,25 @@ async fn attempt(source: &Source, request: Request) -> Action {
     // encodes it as UTF-8 itself.
     let last_event_id =
         last_event_id.map(|_| source.with(|core| core.machine.last_event_id().to_owned()));
+    // The `url` option: this attempt's URL from the caller's function (see
+    // `attempt_url`), with the machine's rules applied to it.
+    let (url, last_event_id) = match &options.url {
+        None => (url, last_event_id),
+        Some(function) => match super::attempt_url::attempt_url(source, function).await {
+            _ if source.is_closed() => return Action::Stop,
+            Err(failure) => return connect_failed(source, failure),
+            Ok(href) => match source.with(move |core| core.machine.retarget(href)) {
+                None => return connect_failed(source, NetworkFailure::Scheme),
+                Some(Request {
+                    url,
+                    last_event_id: header,
+                }) => (
+                    url,
+                    header.map(|_| source.with(|core| core.machine.last_event_id().to_owned())),
+                ),
+            },
+        },
+    };
     // The headers and body functions run before every attempt (fresh tokens, a fresh
     // stream); one that throws counts as a failed connection.
     let headers = member_value(source, &options.headers).await;

@@ -12,6 +12,7 @@ import { tests as faultTests } from './faults.js';
 import { tests as hostileTests } from './hostile.js';
 import { tests as failureTests } from './failures.js';
 import { tests as shareTests } from './share.js';
+import { tests as commentTests } from './comments.js';
 
 export const tests = [];
 /**
@@ -627,6 +628,8 @@ test('bad options throw a TypeError: a ReadableStream body, a GET body, unknown 
     { headers: { 'Bad Name': 'x' } },
     { fetch: 'fetch' },
     { onAuthError: true },
+    { onComment: 'log' },
+    { url: 'https://example.com/' },
     { signal: {} },
     { reconnect: { jitter: 2 } },
     { reconnect: { maxRetries: -1 } },
@@ -1240,20 +1243,21 @@ test('for await: queued next() calls all settle on close() and return() (done), 
 
 // --- Beyond the native API: fromReadableStream options --------------------------------------
 
-test('fromReadableStream: reads only highWaterMark, lastEventId, maxEventSize and signal; ignores the others', async (ctx) => {
+test('fromReadableStream: reads only highWaterMark, lastEventId, maxEventSize, onComment and signal; ignores the others', async (ctx) => {
   const read = [];
   const options = {};
   const values = {
     body: new ReadableStream(), headers: 5, method: 'POST', reconnect: 'x', inactivityTimeout: -1, fetch: 1,
-    withCredentials: true, credentials: 'bogus', onAuthError: 2, finite: true,
+    withCredentials: true, credentials: 'bogus', onAuthError: 2, finite: true, url: 3,
     highWaterMark: 4, lastEventId: 'seed', maxEventSize: 1000, signal: new AbortController().signal,
+    onComment: () => {},
   };
   for (const [name, value] of Object.entries(values)) {
     Object.defineProperty(options, name, { enumerable: true, get() { read.push(name); return value; } });
   }
   const source = ctx.EventSource.fromReadableStream(streamOf(['data: a\n\n']), options);
   ctx.cleanup(() => source.close());
-  equal(read, ['highWaterMark', 'lastEventId', 'maxEventSize', 'signal'], 'members read, in order');
+  equal(read, ['highWaterMark', 'lastEventId', 'maxEventSize', 'onComment', 'signal'], 'members read, in order');
   equal([source.lastEventId, source.withCredentials], ['seed', false]);
   const event = await next(source, 'message');
   equal([event.data, event.lastEventId], ['a', 'seed']);
@@ -1502,3 +1506,7 @@ tests.push(...failureTests);
 
 // --- Resume cursor and sharing one connection (tests/browser/share.js) -----------------------
 tests.push(...shareTests);
+
+// --- onComment and the url option (tests/browser/comments.js) -------------------------
+
+tests.push(...commentTests);

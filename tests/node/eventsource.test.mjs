@@ -64,3 +64,22 @@ test('Node: fromReadableStream and for await', async () => {
   for await (const { type, data } of EventSource.fromReadableStream(stream)) got.push([type, data]);
   assert.deepEqual(got, [['message', 'x'], ['y', 'z']]);
 });
+
+test('Node: onComment in order with the events; a url function per attempt', async () => {
+  const log = [];
+  const stream = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(': a\ndata: x\n\n:\n')); c.close(); } });
+  const fromStream = EventSource.fromReadableStream(stream, { onComment: (text) => log.push(`c:${text}`) });
+  fromStream.addEventListener('message', (event) => log.push(`m:${event.data}`));
+  await new Promise((resolve) => fromStream.addEventListener('error', resolve));
+  assert.deepEqual(log, ['c:a', 'm:x', 'c:']);
+  const k = key('node-url');
+  const named = `${server}/sse?key=${k}&s0=w:${enc('retry: 20\ndata: a\n\n')}|end&s1=hang`;
+  let n = 0;
+  const source = new EventSource(named, { url: async () => `${named}&token=t${++n}` });
+  await record(source, ['error'], (s) => s.length === 1);
+  await record(source, ['open'], (s) => s.length === 1);
+  source.close();
+  assert.equal(source.url, named);
+  const requests = (await (await fetch(`${server}/log?key=${k}`)).json()).requests;
+  assert.deepEqual(requests.map((r) => new URL(r.path, server).searchParams.get('token')), ['t1', 't2']);
+});

@@ -42,6 +42,17 @@ new EventSource('/x', { method: 1 });
 new EventSource('/x', { reconnect: { retryOnStatus: ['503'] } });
 // @ts-expect-error the url is required
 new EventSource();
+
+// onComment and the per-attempt url (issue #14).
+new EventSource('/feed', {
+  onComment: (text) => void text.toUpperCase(),
+  url: async () => new URL(`/feed?token=${Date.now()}`, 'https://example.test'),
+});
+new EventSource('/feed', { url: () => '/feed?token=t' });
+// @ts-expect-error onComment receives a string
+new EventSource('/x', { onComment: (text: number) => void text });
+// @ts-expect-error url is a function, not a string (the argument names the URL)
+new EventSource('/x', { url: '/y' });
 // @ts-expect-error readyState is read-only
 source.readyState = 1;
 
@@ -55,6 +66,7 @@ const id: string = fromStream.lastEventId;
 void id;
 EventSource.fromReadableStream(new ReadableStream<Uint8Array>(), {
   highWaterMark: 8, lastEventId: '42', maxEventSize: 1 << 20, signal: AbortSignal.timeout(1000),
+  onComment: (text) => void text,
 });
 // @ts-expect-error request options do not apply to a stream source
 EventSource.fromReadableStream(new ReadableStream<Uint8Array>(), { headers: { a: 'b' } });
