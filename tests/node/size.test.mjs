@@ -11,11 +11,11 @@ import { pageFiles, summarize } from '../../bench/page-size.mjs';
 
 /**
  * The budget, in bytes of brotli (q 11) over all the JS + wasm a page loads. Set to the
- * size measured on 2026-11-25 after the allocator swap, options in JS and the bundled
- * entry (39,483 B) + 2 %, while the core is being shrunk (issue #12):
- * lower it to each size reached, so that growth fails here.
+ * size measured on 2026-11-25 (the bundled entry, the glue on the sans-I/O machine,
+ * `onComment` and the `url` function: 40,695 B) + 2 %, while the core is being shrunk
+ * (issue #12): lower it to each size reached, so that growth fails here.
  */
-const BUDGET_BYTES = 40_300;
+const BUDGET_BYTES = 41_500;
 
 /** The issue's target (≤ 12 KB brotli; aim for 8). Printed, not enforced, until reached. */
 const TARGET_BYTES = 12_000;
