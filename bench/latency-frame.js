@@ -1,5 +1,5 @@
 // One cold first-event measurement in a fresh realm (an iframe of bench/latency.js):
-// ?what=ours — `import('../js/index.js')` (module graph + wasm compile/instantiate), then
+// ?what=ours — `import('../pkg/index.js')` (the shipped bundle + wasm compile/instantiate), then
 // `new EventSource(url)` → first message; ?what=native — `new EventSource(url)` → first
 // message. ?diag=1 wraps fetch/read/setTimeout/WebAssembly.instantiate* (this realm only)
 // to timestamp the stages. Posts { importMs, ms, totalMs, marks } to the parent.
@@ -29,7 +29,7 @@ try {
   let Ctor = window.EventSource;
   let importMs = 0;
   if (what === 'ours') {
-    Ctor = (await import('../js/index.js')).EventSource;
+    Ctor = (await import('../pkg/index.js')).EventSource;
     importMs = performance.now() - ref.t0;
     marks['import resolved'] = importMs;
   }

@@ -7,7 +7,7 @@
 // - cold: a fresh iframe per round (bench/latency-frame.html, a new realm, so a new module
 //   instance and a new wasm compile + instantiation; the loopback server sends static files
 //   with `Cache-Control: no-store`, so every module and the wasm are fetched again, as on a
-//   first visit): `import('js/index.js')` → first message, and native in a fresh iframe;
+//   first visit): `import('pkg/index.js')` (the shipped bundle) → first message, and native in a fresh iframe;
 // - diagnosis: the same runs again with `fetch`, `ReadableStreamDefaultReader#read`,
 //   `setTimeout` and `WebAssembly.instantiate*` wrapped to timestamp where the time goes
 //   (construction returns, fetch called, response headers, first chunk, first message).
@@ -124,7 +124,7 @@ export const iterOpen = (Ctor, iterableOf) => (url, got) => {
 // ------------------------------------------------------------------------ cold (iframe)
 
 /**
- * One round in a fresh iframe: `what` = 'ours' (import js/index.js, then construct) or
+ * One round in a fresh iframe: `what` = 'ours' (import pkg/index.js, then construct) or
  * 'native'. Resolves with the frame's report { importMs, ms (construction → first
  * message), totalMs (script start → first message), marks }.
  */
