@@ -8,11 +8,15 @@
 //! - [`connection`]: the connection state machine (ready state, response checks,
 //!   reconnection delays) as plain Rust.
 //! - `web` (wasm32 only): fetch, streams, timers and DOM events around the core.
+//! - `client` (wasm32, cargo feature `client`): the Rust API for wasm apps, an
+//!   EventSource consumed as a `futures_core::Stream`.
 
 pub mod batch;
 pub mod connection;
 pub mod parser;
 
+#[cfg(all(feature = "client", target_arch = "wasm32"))]
+pub mod client;
 #[cfg(target_arch = "wasm32")]
 mod web;
 
