@@ -413,3 +413,55 @@ fn an_invalid_url_is_an_error() {
     let error = EventSource::new("http://exa mple.com/").unwrap_err();
     assert_eq!(error, Error::InvalidUrl("http://exa mple.com/".into()));
 }
+
+// The README's example ("From Rust"), verbatim: it must compile and work.
+mod readme {
+    use eventsource_wasm::client::{Error, EventSource, Item};
+    use futures_util::StreamExt;
+    use std::{cell::RefCell, rc::Rc, time::Duration};
+
+    /// Follows `url` until the server ends the stream (finite mode) or the source gives up.
+    pub async fn follow(url: &str, token: Rc<RefCell<String>>) -> Result<Vec<String>, Error> {
+        let mut source = EventSource::builder(url) // absolute, or relative to `location`
+            .method("POST")
+            .header("Content-Type", "application/json")
+            .body(r#"{"topic":"prices"}"#) // replayed on every reconnection
+            .headers_with(move || {
+                // called before every attempt: a fresh token each time
+                vec![("Authorization".into(), format!("Bearer {}", token.borrow()))]
+            })
+            .backoff(Duration::from_secs(1), Duration::from_secs(30), 2.0)
+            .jitter(0.2)
+            .max_retries(8)
+            .retry_statuses([429, 502, 503, 504]) // these honour `Retry-After`
+            .inactivity_timeout(Duration::from_secs(45))
+            .max_event_size(1 << 20)
+            .finite(true) // a clean end of the body ends the stream
+            .build()?;
+        let _abort = source.abort_handle(); // `.abort()` it from a button, a route change…
+        let mut data = Vec::new();
+        while let Some(item) = source.next().await {
+            match item? {
+                Item::Event(event) => data.push(event.data),
+                Item::Open | Item::Reconnecting(_) => {}
+                _ => {} // `Item` is #[non_exhaustive]
+            }
+        }
+        Ok(data) // dropping `source` closed the connection
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_readme_example_works() {
+    let k = key("readme");
+    let body = enc("data: a\n\ndata: b\n\n");
+    let token = Rc::new(std::cell::RefCell::new("secret".to_owned()));
+    let data = readme::follow(&sse(&k, &format!("s=w:{body}|end")), token)
+        .await
+        .unwrap();
+    assert_eq!(data, ["a", "b"]);
+    let request = &requests(&k, 1).await[0];
+    assert_eq!(request["method"], "POST");
+    assert_eq!(request["headers"]["authorization"], "Bearer secret");
+    assert_eq!(request["body"], r#"{"topic":"prices"}"#);
+}
