@@ -10,36 +10,53 @@
 //! `ReadableStream` and timers.
 //!
 //! ```ignore
-//! use std::time::Duration;
-//! use eventsource_wasm::client::{EventSource, Item};
-//! use futures_util::StreamExt; // or any `Stream` combinator crate
+//! use eventsource_wasm::client::{Error, EventSource, Item};
+//! use futures_util::StreamExt;
+//! use std::{cell::RefCell, rc::Rc, time::Duration};
 //!
-//! # async fn run() -> Result<(), eventsource_wasm::client::Error> {
-//! let mut source = EventSource::builder("/api/events")
-//!     .header("X-Client", "demo")
-//!     // Called before every attempt: a fresh token each time.
-//!     .headers_with(|| vec![("Authorization".into(), format!("Bearer {}", "token"))])
-//!     .backoff(Duration::from_secs(1), Duration::from_secs(30), 2.0)
-//!     .jitter(0.2)
-//!     .max_retries(10)
-//!     .build()?;
-//! while let Some(item) = source.next().await {
-//!     match item? {
-//!         Item::Event(event) => log(&event.event_type, &event.data),
-//!         Item::Open => {}
-//!         Item::Reconnecting(r) => log("reconnecting in", &format!("{:?}", r.delay)),
-//!         _ => {}
+//! /// Follows `url` until the server ends the stream (finite mode) or the source gives up.
+//! async fn follow(url: &str, token: Rc<RefCell<String>>) -> Result<Vec<String>, Error> {
+//!     let mut source = EventSource::builder(url) // absolute, or relative to `location`
+//!         .method("POST")
+//!         .header("Content-Type", "application/json")
+//!         .body(r#"{"topic":"prices"}"#) // replayed on every reconnection
+//!         .headers_with(move || {
+//!             // called before every attempt: a fresh token each time
+//!             vec![("Authorization".into(), format!("Bearer {}", token.borrow()))]
+//!         })
+//!         .backoff(Duration::from_secs(1), Duration::from_secs(30), 2.0)
+//!         .jitter(0.2)
+//!         .max_retries(8)
+//!         .retry_statuses([429, 502, 503, 504]) // these honour `Retry-After`
+//!         .inactivity_timeout(Duration::from_secs(45))
+//!         .max_event_size(1 << 20)
+//!         .finite(true) // a clean end of the body ends the stream
+//!         .build()?;
+//!     let _abort = source.abort_handle(); // `.abort()` it from a button, a route change…
+//!     let mut data = Vec::new();
+//!     while let Some(item) = source.next().await {
+//!         match item? {
+//!             Item::Event(event) => data.push(event.data),
+//!             Item::Open | Item::Reconnecting(_) => {}
+//!             _ => {} // `Item` is #[non_exhaustive]
+//!         }
 //!     }
+//!     Ok(data) // dropping `source` closed the connection
 //! }
-//! # Ok(()) }
-//! # fn log(_: &str, _: &str) {}
 //! ```
+//!
+//! (`ignore`: doctests do not run on `wasm32-unknown-unknown`; this exact code runs as
+//! the test `the_readme_example_works` in `tests/rust_client/mod.rs`, in Chromium,
+//! Firefox and WebKitGTK, in a window and a dedicated worker.)
 //!
 //! The stream ends (`None`) after an `Err` (the source failed for good), when a finite
 //! stream ([`Builder::finite`]) ended cleanly, or after [`AbortHandle::abort`] (which
 //! yields [`Error::Aborted`] first). Dropping the [`EventSource`] closes the connection
 //! at once: the attempt's fetch and body are aborted and any timer is cleared, because
 //! they are owned by the stream (there is no spawned task to leak).
+//!
+//! Like any Rust `Stream`, the source makes progress only while it is polled: keep a task
+//! polling it (`wasm_bindgen_futures::spawn_local`, a framework resource).
 //!
 //! Backpressure: a chunk is parsed only once the consumer has taken every item of the
 //! previous one, so an idle consumer leaves the body unread and TCP pushes back on the
