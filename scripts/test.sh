@@ -25,6 +25,9 @@ run cargo fmt --all --check
 run cargo clippy -q --workspace --all-targets -- -D warnings
 run cargo clippy -q --lib --test web_window --test web_worker --test client --test client_worker \
   --target wasm32-unknown-unknown --features panic-hook,client -- -D warnings
+# The Rust API alone, as a Rust app builds it (without the JS class's glue).
+run cargo clippy -q --lib --target wasm32-unknown-unknown --no-default-features --features client \
+  -- -D warnings
 
 run cargo test -q --workspace
 run node_modules/.bin/tsc -p tests/types
