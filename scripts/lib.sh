@@ -68,6 +68,17 @@ ensure_firefox() {
   fi
 }
 
+# wasm-pack, which runs the Rust API's tests (feature `client`) the way Rust users do;
+# built from crates.io at a pinned version. It uses the wasm-bindgen-cli installed above
+# (same version) and the system chromedriver/geckodriver, so it runs offline.
+WASM_PACK_VERSION=0.15.1
+ensure_wasm_pack() {
+  if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$WASM_PACK_VERSION" ]; then
+    step "installing wasm-pack $WASM_PACK_VERSION (a few minutes, once)"
+    cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked --force
+  fi
+}
+
 # WebKitGTK, the third engine of the browser suite (tests/browser/engines.test.mjs):
 # Debian's webkit2gtk-driver (WebKitWebDriver + MiniBrowser), run under xvfb-run.
 ensure_webkit() {
@@ -98,6 +109,7 @@ ensure_all() {
   ensure_wasm_bindgen
   ensure_chromium
   ensure_firefox
+  ensure_wasm_pack
   ensure_webkit
   ensure_node_modules
 }

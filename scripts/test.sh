@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: lint gates, native tests (parser, connection, server), the wasm tests
-# in headless Chromium, Firefox and WebKitGTK, the JS browser tests (Chromium, Firefox ESR, WebKitGTK)
-# and Node tests, and a short fuzz run.
+# in headless Chromium, Firefox and WebKitGTK, the Rust API's wasm-pack tests, the JS
+# browser tests (Chromium, Firefox ESR, WebKitGTK) and Node tests, and a short fuzz run.
 # Installs what is missing first (wasm target, wasm-bindgen-cli, chromium, firefox-esr +
-# geckodriver, webkit2gtk-driver + xvfb, npm packages, cargo-fuzz).
+# geckodriver, wasm-pack, webkit2gtk-driver + xvfb, npm packages, cargo-fuzz).
 # Environment: FUZZ_SECONDS (per fuzz target, default 30; 0 skips fuzzing); SOAK_CYCLES and
 # SOAK_RECONNECTS (sizes of tests/browser/soak.test.mjs, default 200 and 100).
 set -euo pipefail
@@ -23,8 +23,11 @@ ensure_all
 
 run cargo fmt --all --check
 run cargo clippy -q --workspace --all-targets -- -D warnings
-run cargo clippy -q --lib --test web_window --test web_worker --target wasm32-unknown-unknown \
-  --features panic-hook -- -D warnings
+run cargo clippy -q --lib --test web_window --test web_worker --test client --test client_worker \
+  --target wasm32-unknown-unknown --features panic-hook,client -- -D warnings
+# The Rust API alone, as a Rust app builds it (without the JS class's glue).
+run cargo clippy -q --lib --target wasm32-unknown-unknown --no-default-features --features client \
+  -- -D warnings
 
 run cargo test -q --workspace
 run node_modules/.bin/tsc -p tests/types
@@ -38,12 +41,17 @@ run cargo test --target wasm32-unknown-unknown --test web_window --test web_work
 run env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
   cargo test --target wasm32-unknown-unknown --test web_window --test web_worker \
   --features panic-hook
-# And in WebKitGTK (the runner's Safari support, pointed at WebKitWebDriver).
+# And in WebKitGTK (the runner's Safari support, pointed at WebKitWebDriver), with the
+# Rust API's tests (wasm-pack's --safari needs a real safaridriver).
 start_webkit_driver
 run env -u CHROMEDRIVER SAFARIDRIVER_REMOTE="$WEBKIT_DRIVER_URL" \
   cargo test --target wasm32-unknown-unknown --test web_window --test web_worker \
-  --features panic-hook
+  --test client --test client_worker --features panic-hook,client
 stop_webkit_driver
+# The Rust API (feature `client`) the way Rust users test it: wasm-pack, Chromium then
+# Firefox, each in a window and a dedicated worker (CHROMEDRIVER from lib.sh picks
+# Chromium for --chrome; GECKODRIVER must stay unset or both passes use Firefox).
+run wasm-pack test --headless --chrome --firefox --features client --test client --test client_worker
 
 run bash scripts/build.sh
 run node --test --test-reporter=spec --test-concurrency=1 tests/browser/ tests/node/

@@ -7,14 +7,19 @@
 //!   encoding, and a reference decoder mirroring the JS one).
 //! - [`connection`]: the connection state machine (ready state, response checks,
 //!   reconnection delays) as plain Rust.
-//! - `web` (wasm32 only): fetch, streams, timers and DOM events around the core.
+//! - `web` (wasm32, default feature `js-class`): fetch, streams, timers and DOM events
+//!   around the core, for the JS class.
+//! - `client` (wasm32, cargo feature `client`): the Rust API for wasm apps, an
+//!   EventSource consumed as a `futures_core::Stream`.
 
 pub mod batch;
 pub mod connection;
 pub mod parser;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(feature = "client", target_arch = "wasm32"))]
+pub mod client;
+#[cfg(all(feature = "js-class", target_arch = "wasm32"))]
 mod web;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(feature = "js-class", target_arch = "wasm32"))]
 pub use web::EventSourceCore;

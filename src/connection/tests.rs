@@ -2110,6 +2110,9 @@ fn full_session() {
 // Properties
 // ---------------------------------------------------------------------------
 
+// proptest is a native-only dev-dependency (it needs OS randomness); `wasm-pack test`
+// builds the lib's tests for wasm32 too.
+#[cfg(not(target_arch = "wasm32"))]
 mod properties {
     use super::super::*;
     use super::{NOW, START};

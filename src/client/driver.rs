@@ -1,0 +1,341 @@
+//! The attempt loop: performs the [`Machine`]'s actions (fetch, read, wait) and reports
+//! what happened back to it. No decision is made here: every transition, delay and
+//! failure comes from the machine.
+//!
+//! Every resource an attempt opens is held by a guard local to [`attempt`] (the
+//! `AbortController`, the inactivity timer) or to [`run`] (a reconnection's timer), so
+//! when the loop's future is dropped — the stream dropped, closed or aborted — the
+//! fetch and its body are aborted and the timers cleared.
+
+use core::cell::RefCell;
+use core::future::Future;
+use core::task::{Context, Poll};
+use core::time::Duration;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use js_sys::Uint8Array;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortController, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, Request,
+    RequestCache, RequestCredentials, RequestInit, RequestMode, Response,
+};
+
+use super::js::{self, AttemptGuard, Either, Sleep};
+use super::{Credentials, Error, Event, HeaderList, Item, Reconnecting};
+use crate::connection::machine::{self, Action, Input, Machine, ResponseHead};
+use crate::connection::{ErrorInfo, NetworkFailure, Phase, ReadyState};
+use crate::parser::Sink;
+
+/// At most this many bytes of a chunk are copied into wasm memory and parsed at once,
+/// so the events one step queues stay bounded whatever the chunk size.
+const FEED_SLICE: u32 = 64 * 1024;
+
+/// A function called before every attempt for headers.
+pub type PerAttempt = Box<dyn FnMut() -> HeaderList>;
+
+/// How requests are made (everything of the builder but the machine's part).
+pub struct RequestOptions {
+    /// The method.
+    pub method: String,
+    /// Headers sent with every attempt.
+    pub headers: HeaderList,
+    /// Headers computed before every attempt.
+    pub per_attempt: Option<PerAttempt>,
+    /// A body replayed with every attempt.
+    pub body: Option<Vec<u8>>,
+    /// The credentials mode.
+    pub credentials: Credentials,
+    /// The inactivity timeout.
+    pub inactivity_timeout_ms: Option<u64>,
+}
+
+impl Default for RequestOptions {
+    fn default() -> Self {
+        RequestOptions {
+            method: "GET".to_owned(),
+            headers: Vec::new(),
+            per_attempt: None,
+            body: None,
+            credentials: Credentials::SameOrigin,
+            inactivity_timeout_ms: None,
+        }
+    }
+}
+
+impl RequestOptions {
+    /// The fetch `Request` for `request` (`Err` when a header or the method is invalid:
+    /// a failed attempt, as in the JS class).
+    fn build(
+        &mut self,
+        request: &machine::Request,
+        controller: &AbortController,
+    ) -> Result<Request, wasm_bindgen::JsValue> {
+        let headers = Headers::new()?;
+        // [spec] "Set request's header list to (`Accept`, `text/event-stream`)."
+        headers.set("Accept", "text/event-stream")?;
+        for (name, value) in &self.headers {
+            headers.append(name, value)?;
+        }
+        if let Some(per_attempt) = self.per_attempt.as_mut() {
+            for (name, value) in per_attempt() {
+                headers.append(&name, &value)?;
+            }
+        }
+        // [spec] "If the event source's last event ID string is not the empty string,
+        // set (`Last-Event-ID`, last event ID string, encoded as UTF-8)" (the machine
+        // gives the value in byte-string form).
+        if let Some(id) = &request.last_event_id {
+            headers.set("Last-Event-ID", id)?;
+        }
+        let init = RequestInit::new();
+        init.set_method(&self.method);
+        init.set_headers(&headers);
+        // [spec] "Set request's cache mode to "no-store"", mode "cors".
+        init.set_cache(RequestCache::NoStore);
+        init.set_mode(RequestMode::Cors);
+        init.set_credentials(match self.credentials {
+            Credentials::Omit => RequestCredentials::Omit,
+            Credentials::SameOrigin => RequestCredentials::SameOrigin,
+            Credentials::Include => RequestCredentials::Include,
+        });
+        init.set_signal(Some(&controller.signal()));
+        if let Some(body) = &self.body {
+            init.set_body(&Uint8Array::from(body.as_slice()));
+        }
+        Request::new_with_str_and_init(&request.url, &init)
+    }
+
+    fn timer(&self) -> Option<Sleep> {
+        self.inactivity_timeout_ms.map(js::sleep)
+    }
+}
+
+/// What the stream and its loop share: the machine and the items not yet taken.
+pub struct Shared {
+    machine: RefCell<Machine>,
+    queue: RefCell<VecDeque<Result<Item, Error>>>,
+}
+
+/// Queues the parser's events as items.
+struct Queue<'a>(&'a mut VecDeque<Result<Item, Error>>);
+
+impl Sink for Queue<'_> {
+    fn on_event(&mut self, event: crate::parser::Event<'_>) {
+        self.0.push_back(Ok(Item::Event(Event {
+            event_type: event.event_type.to_owned(),
+            data: event.data.to_owned(),
+            id: event.last_event_id.to_owned(),
+        })));
+    }
+}
+
+impl Shared {
+    /// A new pair around `machine`.
+    pub fn new(machine: Machine) -> Self {
+        Shared {
+            machine: RefCell::new(machine),
+            queue: RefCell::new(VecDeque::new()),
+        }
+    }
+
+    /// Reports `input` to the machine now; events go to the queue.
+    fn step(&self, input: Input<'_>) -> Action {
+        let mut queue = self.queue.borrow_mut();
+        self.machine
+            .borrow_mut()
+            .handle(input, js::now(), js::random(), &mut Queue(&mut queue))
+    }
+
+    fn push(&self, item: Result<Item, Error>) {
+        self.queue.borrow_mut().push_back(item);
+    }
+
+    /// The next item for the consumer.
+    pub fn pop(&self) -> Option<Result<Item, Error>> {
+        self.queue.borrow_mut().pop_front()
+    }
+
+    /// Whether no item waits.
+    pub fn is_empty(&self) -> bool {
+        self.queue.borrow().is_empty()
+    }
+
+    /// The machine's ready state.
+    pub fn ready_state(&self) -> ReadyState {
+        self.machine.borrow().ready_state()
+    }
+
+    /// The machine's last event ID.
+    pub fn last_event_id(&self) -> String {
+        self.machine.borrow().last_event_id().to_owned()
+    }
+
+    /// Tells the machine the source is closed and drops what was not taken.
+    pub fn close(&self) {
+        self.step(Input::Close);
+        self.queue.borrow_mut().clear();
+    }
+
+    /// Ready once the consumer took every queued item. It registers no waker: the
+    /// stream polls the loop only when the queue is empty.
+    fn drained(&self) -> impl Future<Output = ()> + '_ {
+        core::future::poll_fn(move |_cx: &mut Context<'_>| {
+            if self.is_empty() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+    }
+}
+
+/// The error a failed source yields.
+fn error_of(info: &ErrorInfo, content_type: Option<String>) -> Error {
+    match info.phase {
+        Phase::Response | Phase::Auth => info.status.map_or(Error::Network, Error::Status),
+        Phase::ContentType => Error::ContentType(content_type),
+        Phase::ParseLimit => Error::ParseLimit,
+        Phase::Timeout => Error::Timeout,
+        Phase::Connect | Phase::Body => Error::Network,
+    }
+}
+
+fn reconnecting(info: &ErrorInfo, delay_ms: u64) -> Item {
+    Item::Reconnecting(Reconnecting {
+        delay: Duration::from_millis(delay_ms),
+        attempt: info.attempt,
+        status: info.status,
+    })
+}
+
+/// The loop: start, then perform each action until the machine stops.
+pub async fn run(shared: Rc<Shared>, mut options: RequestOptions) {
+    let mut content_type = None;
+    let mut action = shared.step(Input::Go { offline: false });
+    loop {
+        action = match action {
+            Action::Fetch(request) => {
+                attempt(&shared, &mut options, &request, &mut content_type).await
+            }
+            Action::Reconnect { error, delay_ms } => {
+                shared.push(Ok(reconnecting(&error, delay_ms)));
+                js::sleep(delay_ms).await;
+                shared.step(Input::Go { offline: false })
+            }
+            Action::RefreshAuth {
+                error, delay_ms, ..
+            } => {
+                // The refresh is the next attempt's call of the headers function.
+                shared.push(Ok(reconnecting(&error, delay_ms)));
+                js::sleep(delay_ms).await;
+                shared.step(Input::AuthRefreshed { ok: true })
+            }
+            // Not configured (`wait_for_online` off): go on at once.
+            Action::WaitForOnline => shared.step(Input::Go { offline: false }),
+            Action::Fail { error, finished } => {
+                if !finished {
+                    shared.push(Err(error_of(&error, content_type)));
+                }
+                return;
+            }
+            // `Open`/`Read` are answered inside `attempt`; out of turn they mean stop.
+            Action::Stop | Action::Open | Action::Read => return,
+        };
+    }
+}
+
+/// Awaits `future`, or the inactivity `timer` when armed (`None`: it fired).
+async fn within<F: Future>(future: F, timer: &mut Option<Sleep>) -> Option<F::Output> {
+    match timer {
+        None => Some(future.await),
+        Some(timer) => match js::race(future, timer).await {
+            Either::Left(output) => Some(output),
+            Either::Right(()) => None,
+        },
+    }
+}
+
+/// One attempt: fetch, then read the body until the machine answers something other
+/// than [`Action::Read`]. The guard aborts the fetch and its body on return or drop.
+async fn attempt(
+    shared: &Shared,
+    options: &mut RequestOptions,
+    request: &machine::Request,
+    content_type: &mut Option<String>,
+) -> Action {
+    let network = Input::Failure(NetworkFailure::Network);
+    let Ok(controller) = AbortController::new() else {
+        return shared.step(network);
+    };
+    let guard = AttemptGuard(controller);
+    let Ok(fetch) = options
+        .build(request, &guard.0)
+        .and_then(|request| js::fetch(&request))
+    else {
+        return shared.step(network);
+    };
+    let mut timer = options.timer();
+    let response = match within(JsFuture::from(fetch), &mut timer).await {
+        None => return shared.step(Input::InactivityTimeout),
+        Some(Err(_)) => return shared.step(network),
+        Some(Ok(response)) => response,
+    };
+    let Ok(response) = response.dyn_into::<Response>() else {
+        return shared.step(network);
+    };
+    let headers = response.headers();
+    *content_type = headers.get("content-type").ok().flatten();
+    let retry_after = headers.get("retry-after").ok().flatten();
+    let final_url = response.url();
+    let final_origin = web_sys::Url::new(&final_url)
+        .map(|url| url.origin())
+        .unwrap_or_else(|_| "null".to_owned());
+    let action = shared.step(Input::Response(ResponseHead {
+        status: response.status(),
+        content_type: content_type.as_deref(),
+        retry_after: retry_after.as_deref(),
+        final_url: &final_url,
+        final_origin: &final_origin,
+        redirected: response.redirected(),
+    }));
+    if action != Action::Open {
+        return action;
+    }
+    shared.push(Ok(Item::Open));
+    let Some(body) = response.body() else {
+        return shared.step(Input::End { clean: true });
+    };
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut buffer = Vec::new();
+    loop {
+        // Read on only once the consumer took what the last chunk gave (backpressure);
+        // the inactivity timer runs while waiting for the network, not for the consumer.
+        shared.drained().await;
+        let mut timer = options.timer();
+        let result = match within(JsFuture::from(reader.read()), &mut timer).await {
+            None => return shared.step(Input::InactivityTimeout),
+            Some(Err(_)) => return shared.step(network),
+            Some(Ok(result)) => result.unchecked_into::<ReadableStreamReadResult>(),
+        };
+        if result.get_done().unwrap_or(true) {
+            return shared.step(Input::End { clean: true });
+        }
+        let chunk: Uint8Array = result.get_value().unchecked_into();
+        let (length, mut offset) = (chunk.length(), 0);
+        while offset < length {
+            let end = length.min(offset.saturating_add(FEED_SLICE));
+            buffer.resize((end - offset) as usize, 0);
+            chunk.subarray(offset, end).copy_to(&mut buffer);
+            offset = end;
+            let action = shared.step(Input::Chunk(&buffer));
+            if action != Action::Read {
+                return action;
+            }
+            if offset < length {
+                shared.drained().await;
+            }
+        }
+    }
+}

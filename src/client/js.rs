@@ -1,0 +1,123 @@
+//! The few platform calls the client performs, as globals (so they work in a window
+//! and in a dedicated worker alike), and RAII guards that release what a call set up
+//! when they are dropped: an abandoned attempt aborts its fetch, an abandoned wait
+//! clears its timer. Dropping the stream drops the driver future, so nothing outlives
+//! it.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortController;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch` (window or worker scope).
+    #[wasm_bindgen(catch, js_name = fetch)]
+    pub fn fetch(request: &web_sys::Request) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &js_sys::Function, millis: f64) -> JsValue;
+
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(handle: &JsValue);
+
+    type Performance;
+    #[wasm_bindgen(thread_local_v2, js_name = performance)]
+    static PERFORMANCE: Performance;
+    #[wasm_bindgen(method)]
+    fn now(this: &Performance) -> f64;
+    #[wasm_bindgen(method, getter, js_name = timeOrigin)]
+    fn time_origin(this: &Performance) -> f64;
+}
+
+/// Milliseconds since the Unix epoch on a clock that never goes backwards
+/// (`performance.timeOrigin + performance.now()`), the clock the machine expects.
+pub fn now() -> f64 {
+    PERFORMANCE.with(|p| p.time_origin() + p.now())
+}
+
+/// `Math.random()`, for the machine's jitter.
+pub fn random() -> f64 {
+    js_sys::Math::random()
+}
+
+/// The longest delay `setTimeout` honours (a longer one fires at once).
+const MAX_TIMER_MS: u64 = i32::MAX as u64;
+
+/// A `setTimeout` as a future; dropping it clears the timer.
+pub struct Sleep {
+    promise: JsFuture,
+    handle: JsValue,
+}
+
+/// Resolves after `millis`.
+pub fn sleep(millis: u64) -> Sleep {
+    let mut handle = JsValue::UNDEFINED;
+    let promise = Promise::new(&mut |resolve, _reject| {
+        handle = set_timeout(&resolve, millis.min(MAX_TIMER_MS) as f64);
+    });
+    Sleep {
+        promise: JsFuture::from(promise),
+        handle,
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.promise).poll(cx).map(drop)
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        clear_timeout(&self.handle);
+    }
+}
+
+/// The `AbortController` of one attempt: dropping it aborts the fetch and, once the
+/// response arrived, its body (the server sees the connection end).
+pub struct AttemptGuard(pub AbortController);
+
+impl Drop for AttemptGuard {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Which of two raced futures finished first.
+pub enum Either<A, B> {
+    /// The first.
+    Left(A),
+    /// The second.
+    Right(B),
+}
+
+/// Polls `a` then `b` until one is ready; the other is left as it is (the caller drops
+/// or reuses it).
+pub async fn race<A, B>(a: A, b: &mut B) -> Either<A::Output, B::Output>
+where
+    A: Future,
+    B: Future + Unpin,
+{
+    let mut a = core::pin::pin!(a);
+    core::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = a.as_mut().poll(cx) {
+            return Poll::Ready(Either::Left(out));
+        }
+        Pin::new(&mut *b).poll(cx).map(Either::Right)
+    })
+    .await
+}
+
+/// The global scope's `location.href` (window or worker), the base for relative URLs.
+pub fn base_url() -> Option<String> {
+    let location = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("location")).ok()?;
+    js_sys::Reflect::get(&location, &JsValue::from_str("href"))
+        .ok()?
+        .as_string()
+}
