@@ -4,7 +4,8 @@
 // oracle; where it departs from the spec the test says so with `notNativeOn`). Tests an
 // engine cannot pass for a limit of its fetch carry `limitOn` and are reported skipped.
 // Needs SSE_SERVER_URL (scripts/test.sh starts the server) and a built pkg/.
-// ENGINES=firefox,webkit (default both) picks the engines; ONLY filters tests by name.
+// Run through engines.firefox.test.mjs / engines.webkit.test.mjs (one engine each, so the
+// test command runs them beside other files); ONLY filters tests by name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from './webdriver.mjs';
