@@ -54,6 +54,12 @@ stop_webkit_driver
 run wasm-pack test --headless --chrome --firefox --features client --test client --test client_worker
 
 run bash scripts/build.sh
+# The Rust example app (examples/rust-client, a workspace of its own), built as a Rust
+# user builds it, into examples/rust-client/pkg/ for tests/browser/rust_example.test.mjs.
+run env CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}" \
+  cargo build -q --manifest-path examples/rust-client/Cargo.toml --target wasm32-unknown-unknown
+run wasm-bindgen --target web --no-typescript --out-dir examples/rust-client/pkg \
+  "${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-unknown-unknown/debug/rust_client_example.wasm"
 # Two test files at a time (the Chromium suite beside Firefox's, WebKit's, the soak…):
 # they spend most of their time waiting on the server's timed scripts, so two cores run
 # two of them side by side (563 s → 309 s warm, with the same results).
