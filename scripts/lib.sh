@@ -79,7 +79,7 @@ ensure_wasm_pack() {
   fi
 }
 
-# WebKitGTK, the third engine of the browser suite (tests/browser/engines.test.mjs):
+# WebKitGTK, the third engine of the browser suite (tests/browser/engines.mjs):
 # Debian's webkit2gtk-driver (WebKitWebDriver + MiniBrowser), run under xvfb-run.
 ensure_webkit() {
   local missing=()
