@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENGINES, launch } from './webdriver.mjs';
 import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.mjs';
+import { poll as pollUntil, sleep } from './node_util.mjs';
 
 const server = process.env.SSE_SERVER_URL;
 const engines = (process.env.ENGINES ?? 'chromium,firefox,webkit').split(',').filter(Boolean);
@@ -58,24 +59,14 @@ const EXPECTED_EVENTS = {
   webkit: ['open:1', 'error:0', 'open:1'],
 };
 
-const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
-
 /** @param {string} path */
 async function getJson(path) {
   const response = await fetch(`${server}${path}`);
   return response.json();
 }
 
-/** Polls `check` (async) until it returns a non-undefined value; throws after `ms`. */
-async function poll(/** @type {() => Promise<any>} */ check, /** @type {string} */ what, ms = 8000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** Polls `check` until it returns a value other than undefined (node_util.mjs). */
+const poll = (/** @type {() => Promise<any>} */ check, /** @type {string} */ what, ms = 8000) => pollUntil(check, what, ms);
 
 for (const engine of engines) {
   for (const shared of [false, true]) {

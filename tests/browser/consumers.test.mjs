@@ -5,34 +5,20 @@
 // consumers.{firefox,webkit}.test.mjs, in Firefox ESR and WebKitGTK: consumer_engine.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openEngine } from './consumer_engine.mjs';
+import { startServer } from './node_util.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const serverBin = join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'release/sse-server');
 
 let project;
 let server;
 let base;
 let browser;
-
-/** Starts an sse-server serving `dir`; resolves with its base URL. */
-function startServer(dir) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(serverBin, ['--root', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (text) => {
-      const match = /listening on (http:\/\/\S+)/.exec(text);
-      if (match) resolvePromise({ child, url: match[1] });
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`sse-server exited with ${code}`)));
-  });
-}
 
 const STREAM = '/sse?s=w:id%3A%201%0Adata%3A%20hello%0A%0Aevent%3A%20ping%0Adata%3A%20pong%0A%0A|hang';
 

@@ -5,35 +5,21 @@
 // (`/live?key=K`): a recipe that leaks a source or a connection fails here.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, copyFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { launchChromium } from './chromium.mjs';
+import { startServer } from './node_util.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const recipes = join(root, 'docs/recipes');
-const serverBin = join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'release/sse-server');
 
 let dir;
 let server;
 let base;
 let browser;
-
-function startServer(rootDir) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(serverBin, ['--root', rootDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (text) => {
-      const match = /listening on (http:\/\/\S+)/.exec(text);
-      if (match) resolvePromise({ child, url: match[1] });
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`sse-server exited with ${code}`)));
-  });
-}
 
 const enc = (s) => encodeURIComponent(s).replace(/[!'()*|]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const key = (name) => `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;

@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium } from './chromium.mjs';
+import { poll as pollUntil } from './node_util.mjs';
 
 const server = process.env.SSE_SERVER_URL;
 /** @type {import('playwright-core').Browser} */
@@ -20,8 +21,6 @@ after(async () => {
   await browser?.close();
 });
 
-const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
-
 /** @param {string} key */
 async function serverState(key) {
   const live = (await (await fetch(`${server}/live?key=${key}`)).json()).live;
@@ -30,16 +29,8 @@ async function serverState(key) {
   return { live, requests };
 }
 
-/** Polls `check` until it returns a value other than undefined. */
-async function poll(/** @type {() => Promise<any>} */ check, /** @type {string} */ what, ms = 10000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** Polls `check` until it returns a value other than undefined (node_util.mjs). */
+const poll = (/** @type {() => Promise<any>} */ check, /** @type {string} */ what, ms = 10000) => pollUntil(check, what, ms);
 
 /** @param {number[]} ids @param {string} what */
 function consecutive(ids, what) {
