@@ -43,13 +43,13 @@ pub const COMMENT: u32 = u32::MAX - 1;
 /// connection.
 const KEEP: usize = 64 * 1024;
 
-/// The events (and reported comments) of one chunk (or slice of one) and its last
-/// valid `retry`, encoded for one boundary call (see the [module docs](self)).
+/// The events (and reported comments) of one chunk (or slice of one), encoded for one
+/// boundary call (see the [module docs](self)). `retry:` values do not pass through a
+/// batch: the connection machine takes them (it owns the reconnection time).
 #[derive(Debug, Default, Clone)]
 pub struct Batch {
     text: String,
     meta: Vec<u32>,
-    retry: Option<u64>,
     /// How many of the records in `meta` are events.
     events: usize,
 }
@@ -81,13 +81,8 @@ impl Batch {
         self.events
     }
 
-    /// The last valid `retry` value seen since the previous call, if any.
-    pub fn take_retry(&mut self) -> Option<u64> {
-        self.retry.take()
-    }
-
     /// Forgets the events (once delivered), keeping at most 64 KiB of spare
-    /// capacity. The `retry` value is kept until taken.
+    /// capacity.
     pub fn clear(&mut self) {
         self.text.clear();
         self.text.shrink_to(KEEP);
@@ -132,10 +127,6 @@ impl Sink for Batch {
         };
         self.meta.extend_from_slice(&[type_len, data_len, id_len]);
         self.events += 1;
-    }
-
-    fn on_retry(&mut self, millis: u64) {
-        self.retry = Some(millis);
     }
 
     fn on_comment(&mut self, text: &str) {
