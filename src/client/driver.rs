@@ -18,11 +18,11 @@ use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, Request,
-    RequestCache, RequestCredentials, RequestInit, RequestMode, Response,
+    AbortController, Headers, ReadableStreamReadResult, Request, RequestCache, RequestCredentials,
+    RequestInit, RequestMode, Response,
 };
 
-use super::js::{self, AttemptGuard, Either, Sleep};
+use super::js::{self, AttemptGuard, BodyGuard, Either, Sleep};
 use super::{Credentials, Error, Event, HeaderList, Item, Reconnecting};
 use crate::connection::machine::{self, Action, Input, Machine, ResponseHead};
 use crate::connection::{ErrorInfo, NetworkFailure, Phase, ReadyState};
@@ -307,14 +307,16 @@ async fn attempt(
     let Some(body) = response.body() else {
         return shared.step(Input::End { clean: true });
     };
-    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    // Declared after the attempt's guard, so dropped before it: the body is cancelled,
+    // then the fetch aborted.
+    let reader = BodyGuard(body.get_reader().unchecked_into());
     let mut buffer = Vec::new();
     loop {
         // Read on only once the consumer took what the last chunk gave (backpressure);
         // the inactivity timer runs while waiting for the network, not for the consumer.
         shared.drained().await;
         let mut timer = options.timer();
-        let result = match within(JsFuture::from(reader.read()), &mut timer).await {
+        let result = match within(JsFuture::from(reader.0.read()), &mut timer).await {
             None => return shared.step(Input::InactivityTimeout),
             Some(Err(_)) => return shared.step(network),
             Some(Ok(result)) => result.unchecked_into::<ReadableStreamReadResult>(),

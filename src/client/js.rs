@@ -25,6 +25,12 @@ extern "C" {
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(handle: &JsValue);
 
+    /// A promise, seen only for `then` with plain functions.
+    type Settling;
+    /// `promise.then(onFulfilled, onRejected)`.
+    #[wasm_bindgen(method, js_name = then)]
+    fn then_settled(this: &Settling, on_fulfilled: &JsValue, on_rejected: &JsValue) -> JsValue;
+
     type Performance;
     #[wasm_bindgen(thread_local_v2, js_name = performance)]
     static PERFORMANCE: Performance;
@@ -86,6 +92,22 @@ pub struct AttemptGuard(pub AbortController);
 impl Drop for AttemptGuard {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+/// The body reader of one attempt: dropping it cancels the body. With the abort this
+/// is what makes every engine close the connection: WebKitGTK was seen to keep an
+/// aborted body's connection open for seconds while its reader still had a read
+/// pending (the JS class's glue cancels its reader too).
+pub struct BodyGuard(pub web_sys::ReadableStreamDefaultReader);
+
+impl Drop for BodyGuard {
+    fn drop(&mut self) {
+        // `cancel()` rejects on a stream that already errored: the one closure takes
+        // either settlement (called once, which frees it), so no rejection goes unhandled.
+        let settle = Closure::once_into_js(|_: JsValue| {});
+        let cancelled: Settling = self.0.cancel().unchecked_into();
+        cancelled.then_settled(&settle, &settle);
     }
 }
 
