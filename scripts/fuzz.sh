@@ -7,15 +7,15 @@
 #   FUZZ_SECONDS=3600 scripts/fuzz.sh parse_chunked   # one target
 #   scripts/fuzz.sh connection headers    # the connection's inputs only
 #
-# Installs cargo-fuzz if it is missing. cargo-fuzz wants a nightly toolchain:
+# Installs cargo-fuzz if it is missing (scripts/lib.sh). cargo-fuzz wants a nightly toolchain:
 # it uses nightly when rustup has it (or can install it), and otherwise the
 # default toolchain with RUSTC_BOOTSTRAP=1, which accepts the same flags.
 # Corpora grow in fuzz/corpus/<target> (seeded from tests/vectors), crashes
 # land in fuzz/artifacts/<target>; both are git-ignored. A crash makes the
 # script fail; reproduce it with `cargo +nightly fuzz run <target> <file>`.
 set -euo pipefail
-
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
 
 seconds="${FUZZ_SECONDS:-30}"
 if [ "$#" -gt 0 ]; then
@@ -27,10 +27,7 @@ fi
 # cargo-fuzz builds into fuzz/target, not a shared target directory.
 unset CARGO_TARGET_DIR
 
-if ! cargo fuzz --version >/dev/null 2>&1; then
-  echo "fuzz.sh: installing cargo-fuzz" >&2
-  cargo install cargo-fuzz --locked
-fi
+ensure_cargo_fuzz
 
 toolchain=()
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then

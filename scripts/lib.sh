@@ -29,42 +29,37 @@ ensure_wasm_target() {
   fi
 }
 
+# `cargo install` of a pinned tool, built for a quick install rather than peak speed:
+# the tools run briefly (wasm-bindgen over a few wasm files, WebDriver servers), so
+# opt-level 1 without LTO compiles in a fraction of the release profile's time, and
+# one target directory per `ensure_all` (TOOLS_TARGET_DIR) compiles the crates the tools
+# share once. Measured on 2 cores: wasm-bindgen-cli, geckodriver, wasm-pack and
+# cargo-fuzz in 4 min 38 s, against about 15 min with their own profiles.
+install_tool() {
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false \
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=0 \
+    CARGO_PROFILE_RELEASE_STRIP=true \
+    cargo install "$@" --locked --force ${TOOLS_TARGET_DIR:+--target-dir "$TOOLS_TARGET_DIR"}
+}
+
 ensure_wasm_bindgen() {
   local want have
   want=$(wasm_bindgen_version)
   [ -n "$want" ] || { echo "no wasm-bindgen in Cargo.lock" >&2; return 1; }
   have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}') || true
   if [ "$have" != "$want" ] || ! command -v wasm-bindgen-test-runner >/dev/null; then
-    step "installing wasm-bindgen-cli $want (a few minutes, once)"
+    step "installing wasm-bindgen-cli $want (about 2 minutes, once)"
     # 0.2.129's own lockfile resolves against the registry here; --locked keeps it reproducible.
-    cargo install wasm-bindgen-cli --version "$want" --locked --force
+    install_tool wasm-bindgen-cli --version "$want"
   fi
 }
 
-ensure_chromium() {
-  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-    step "installing Debian chromium + chromium-driver"
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo=sudo
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
-  fi
-}
-
-# Firefox, the second browser of the wasm-bindgen tests: Debian's firefox-esr, driven by
-# geckodriver built from crates.io at a pinned version.
+# geckodriver, for Firefox (Debian's firefox-esr), built from crates.io at a pinned version.
 GECKODRIVER_VERSION=0.37.1
-ensure_firefox() {
-  if [ ! -x /usr/bin/firefox-esr ]; then
-    step "installing Debian firefox-esr"
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo=sudo
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq firefox-esr >/dev/null
-  fi
+ensure_geckodriver() {
   if [ "$(geckodriver --version 2>/dev/null | awk 'NR==1 {print $2}')" != "$GECKODRIVER_VERSION" ]; then
-    step "installing geckodriver $GECKODRIVER_VERSION (a few minutes, once)"
-    cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked --force
+    step "installing geckodriver $GECKODRIVER_VERSION (about 1.5 minutes, once)"
+    install_tool geckodriver --version "$GECKODRIVER_VERSION"
   fi
 }
 
@@ -74,44 +69,110 @@ ensure_firefox() {
 WASM_PACK_VERSION=0.15.1
 ensure_wasm_pack() {
   if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$WASM_PACK_VERSION" ]; then
-    step "installing wasm-pack $WASM_PACK_VERSION (a few minutes, once)"
-    cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked --force
+    step "installing wasm-pack $WASM_PACK_VERSION (about 1.5 minutes, once)"
+    install_tool wasm-pack --version "$WASM_PACK_VERSION"
   fi
 }
 
-# WebKitGTK, the third engine of the browser suite (tests/browser/engines.mjs):
-# Debian's webkit2gtk-driver (WebKitWebDriver + MiniBrowser), run under xvfb-run.
-ensure_webkit() {
+# cargo-fuzz, for scripts/fuzz.sh.
+CARGO_FUZZ_VERSION=0.13.2
+ensure_cargo_fuzz() {
+  if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$CARGO_FUZZ_VERSION" ]; then
+    step "installing cargo-fuzz $CARGO_FUZZ_VERSION (once)"
+    install_tool cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+  fi
+}
+
+# The Debian packages of the three engines: Chromium + ChromeDriver, Firefox ESR, and
+# WebKitGTK's driver (WebKitWebDriver + MiniBrowser) with xvfb-run to give it a display.
+# Prints the ones missing, space-separated.
+missing_debian_packages() {
   local missing=()
+  { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; } ||
+    missing+=(chromium chromium-driver)
+  [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
   command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
   command -v xvfb-run >/dev/null || missing+=(xvfb)
-  if [ ${#missing[@]} -gt 0 ]; then
-    step "installing Debian ${missing[*]}"
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo=sudo
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  echo "${missing[*]}"
+}
+
+# apt-get install of the given Debian packages (as root, or through sudo).
+install_debian_packages() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+# Only what a script that drives Chromium alone needs (scripts/bench.sh).
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    step "installing Debian chromium + chromium-driver"
+    install_debian_packages chromium chromium-driver
   fi
+}
+
+# Whether node_modules is missing or older than package-lock.json.
+node_modules_stale() {
+  ! cmp -s "$ROOT/package-lock.json" "$ROOT/node_modules/.installed-lock" 2>/dev/null
+}
+
+npm_install() {
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$ROOT/package-lock.json" "$ROOT/node_modules/.installed-lock"
 }
 
 # npm ci when node_modules is missing or older than package-lock.json.
 ensure_node_modules() {
-  local stamp="$ROOT/node_modules/.installed-lock"
-  if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/package-lock.json" "$stamp"; then
+  if node_modules_stale; then
     step "installing npm packages (npm ci)"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
-    cp "$ROOT/package-lock.json" "$stamp"
+    npm_install
   fi
 }
 
+# Waits for a background install started by ensure_all; on failure prints its log and
+# fails.
+await_install() {
+  local pid=$1 log=$2 what=$3
+  if ! wait "$pid"; then
+    cat "$log" >&2
+    echo "installing $what failed" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
+
+# Everything scripts/test.sh needs. The Debian and npm packages download and unpack in
+# the background while the cargo tools compile (CPU-bound), which saves their minutes
+# on a fresh machine; on a set-up machine every step finds its tool and does nothing.
 ensure_all() {
   ensure_wasm_target
-  ensure_wasm_bindgen
-  ensure_chromium
-  ensure_firefox
-  ensure_wasm_pack
-  ensure_webkit
-  ensure_node_modules
+  local packages apt_pid="" npm_pid="" apt_log npm_log
+  packages=$(missing_debian_packages)
+  if [ -n "$packages" ]; then
+    step "installing Debian $packages (in the background)"
+    apt_log=$(mktemp)
+    # shellcheck disable=SC2086 # one word per package
+    install_debian_packages $packages >"$apt_log" 2>&1 &
+    apt_pid=$!
+  fi
+  if node_modules_stale; then
+    step "installing npm packages (npm ci, in the background)"
+    npm_log=$(mktemp)
+    npm_install >"$npm_log" 2>&1 &
+    npm_pid=$!
+  fi
+  TOOLS_TARGET_DIR=$(mktemp -d)
+  local tools_ok=0
+  {
+    ensure_wasm_bindgen && ensure_geckodriver && ensure_wasm_pack && ensure_cargo_fuzz
+  } || tools_ok=$?
+  rm -rf "$TOOLS_TARGET_DIR"
+  TOOLS_TARGET_DIR=
+  [ -z "$apt_pid" ] || await_install "$apt_pid" "$apt_log" "Debian $packages"
+  [ -z "$npm_pid" ] || await_install "$npm_pid" "$npm_log" "the npm packages"
+  [ "$tools_ok" -eq 0 ] || { echo "installing the cargo tools failed" >&2; return 1; }
 }
 
 # Starts the loopback SSE server (built release) in the background; sets SSE_SERVER_URL
