@@ -84,8 +84,14 @@ const DEFAULT_EVENT_TYPE: &str = "message";
 /// response body and keep feeding the next one; the last event ID persists.
 #[derive(Debug, Clone)]
 pub struct Parser {
-    /// Bytes of a line whose end has not arrived yet.
+    /// Bytes of a line whose end has not arrived yet: after `line_skipped`
+    /// bytes not stored.
     line: Vec<u8>,
+    /// How many bytes at the start of the line in `line` are not stored:
+    /// the `data:` (or `data: `) of a `data` line that began in an earlier
+    /// chunk, whose value alone is kept, so that it can become the data
+    /// buffer without a copy (see [`Parser::end_data_line`]). 0 otherwise.
+    line_skipped: usize,
     /// The data buffer: each `data` value (decoded) followed by LF.
     data: String,
     /// The event type buffer.
@@ -151,6 +157,7 @@ impl Parser {
     pub fn with_max_buffer(limit: usize) -> Self {
         Self {
             line: Vec::new(),
+            line_skipped: 0,
             data: String::new(),
             event_type: String::new(),
             id_buffer: String::new(),
@@ -296,6 +303,7 @@ impl Parser {
 
     fn discard_pending(&mut self) {
         self.line.clear();
+        self.line_skipped = 0;
         self.data.clear();
         self.event_type.clear();
         self.id_pending = false;
@@ -499,10 +507,67 @@ impl Parser {
     /// Keeps `part`, the start (or more) of a line whose end has not arrived,
     /// if the line so far fits within the limit.
     fn buffer_line(&mut self, part: &[u8]) -> Result<(), ParseError> {
-        self.check(self.line.len().saturating_add(part.len()))?;
-        self.make_room(Buf::Line, part.len());
+        let received = self.line_skipped.saturating_add(self.line.len());
+        self.check(received.saturating_add(part.len()))?;
+        // A data line's value gets room for the LF the data buffer adds.
+        let lf = usize::from(self.line_skipped > 0);
+        self.make_room(Buf::Line, part.len().saturating_add(lf));
         self.line.extend_from_slice(part);
         Ok(())
+    }
+
+    /// Starts buffering a line that the chunk ends inside of. When it is a
+    /// `data` line whose field name, colon and (optional) space are all
+    /// there, only its value is stored (see `line_skipped`).
+    fn start_line(&mut self, part: &[u8]) -> Result<(), ParseError> {
+        let skip = match part {
+            [b'd', b'a', b't', b'a', b':', b' ', ..] => 6,
+            [b'd', b'a', b't', b'a', b':', _, ..] => 5,
+            _ => 0,
+        };
+        // (`buffer_line` counts the skipped bytes: the limit sees the whole line.)
+        self.line_skipped = skip;
+        self.buffer_line(part.get(skip..).unwrap_or_default())
+    }
+
+    /// A line carried over from earlier chunks has ended: processes it.
+    fn end_line<S: Sink + ?Sized>(&mut self, sink: &mut S) -> Result<(), ParseError> {
+        if self.line_skipped > 0 {
+            self.line_skipped = 0;
+            return self.end_data_line();
+        }
+        let line = mem::take(&mut self.line);
+        let processed = self.process_line(&line, None, sink);
+        self.line = line;
+        self.line.clear();
+        processed
+    }
+
+    /// A `data` line carried over from earlier chunks has ended; `line`
+    /// holds its value. The first `data` value of an event, valid UTF-8,
+    /// becomes the data buffer as it is (the two buffers swap allocations):
+    /// a long value is not copied again.
+    fn end_data_line(&mut self) -> Result<(), ParseError> {
+        if self.data.is_empty() {
+            let line = mem::take(&mut self.line);
+            match String::from_utf8(line) {
+                Ok(mut value) => {
+                    // [spec] `data`: append the value and an LF to the data
+                    // buffer. (It fits: the line, counted with its field
+                    // name, did.)
+                    value.push('\n');
+                    self.held += value.len();
+                    self.line = mem::replace(&mut self.data, value).into_bytes();
+                    return Ok(());
+                }
+                Err(error) => self.line = error.into_bytes(),
+            }
+        }
+        let line = mem::take(&mut self.line);
+        let appended = self.append_data(Value::suffix(&line, None, &line));
+        self.line = line;
+        self.line.clear();
+        appended
     }
 
     /// Splits `chunk` into lines and processes them.
@@ -515,16 +580,12 @@ impl Parser {
 
         // A line carried over from earlier chunks ends at the first line
         // ending of this one.
-        if !self.line.is_empty() {
+        if !self.line.is_empty() || self.line_skipped > 0 {
             let Some((head, tail)) = find_line_end(rest) else {
                 return self.buffer_line(rest);
             };
             self.buffer_line(head)?;
-            let line = mem::take(&mut self.line);
-            let processed = self.process_line(&line, None, sink);
-            self.line = line;
-            self.line.clear();
-            processed?;
+            self.end_line(sink)?;
             // While the line was processed its buffer was out of sight of
             // `make_room`: apply the budget now.
             if self.capacity_total() > self.budget() {
@@ -581,7 +642,7 @@ impl Parser {
         if rest.is_empty() {
             return Ok(());
         }
-        self.buffer_line(rest)
+        self.start_line(rest)
     }
 
     /// Skips the line ending at the start of `tail` (CR, LF or CRLF) and

@@ -629,3 +629,64 @@ fn id_changed_is_set_exactly_when_the_id_may_have_changed() {
         .collect();
     assert_eq!(ids.0, expected);
 }
+
+/// Records where each event's data lies in memory.
+struct DataAddresses(Vec<(usize, usize)>);
+
+impl Sink for DataAddresses {
+    fn on_event(&mut self, event: Event<'_>) {
+        self.0
+            .push((event.data.as_ptr() as usize, event.data.len()));
+    }
+}
+
+#[test]
+fn a_data_line_across_chunks_becomes_the_data_buffer_without_a_copy() {
+    let mut parser = Parser::new();
+    let value = "x".repeat(100_000);
+    let mut sink = DataAddresses(Vec::new());
+    // The line begins in one chunk and goes on in the next: only its value is stored…
+    let (head, tail) = value.as_bytes().split_at(10);
+    parser
+        .feed(&[b"id: 1\ndata: ", head].concat(), &mut sink)
+        .expect("within the limit");
+    parser.feed(tail, &mut sink).expect("within the limit");
+    assert_eq!(parser.line.len(), value.len());
+    let stored = parser.line.as_ptr() as usize;
+    // …and when it ends, that same memory is the event's data.
+    parser.feed(b"\n\n", &mut sink).expect("within the limit");
+    assert_eq!(sink.0, [(stored, value.len())]);
+
+    // The same stream with other cuts (inside the field name, right after the colon,
+    // after the space) gives the same event.
+    let stream = format!("data: {value}\n\n");
+    for cut in [2, 5, 6, 7] {
+        let mut parser = Parser::new();
+        let (head, tail) = stream.as_bytes().split_at(cut);
+        let mut items = feed(&mut parser, head);
+        items.extend(feed(&mut parser, tail));
+        assert_eq!(items, [event("message", &value, "")], "cut at {cut}");
+    }
+}
+
+#[test]
+fn a_data_line_across_chunks_after_other_data_is_appended() {
+    let mut parser = Parser::new();
+    assert_eq!(feed(&mut parser, b"data: a\ndata: b"), []);
+    assert_eq!(feed(&mut parser, b"c\xff"), []);
+    assert_eq!(
+        feed(&mut parser, b"\ndata: \xe2\x82"),
+        [],
+        "an invalid byte, then a character split across chunks"
+    );
+    assert_eq!(
+        feed(&mut parser, b"\xac\n\n"),
+        [event("message", "a\nbc\u{FFFD}\n\u{20AC}", "")]
+    );
+    // An invalid value as the first data line is decoded, not moved.
+    assert_eq!(feed(&mut parser, b"data: \xff"), []);
+    assert_eq!(
+        feed(&mut parser, b"z\n\n"),
+        [event("message", "\u{FFFD}z", "")]
+    );
+}
