@@ -40,6 +40,9 @@ export function deliver_batch(target, route, text, meta, origin) {
   // earlier batch: it is kept on `route`, so an unchanged id is never decoded again.
   // A record starting with COMMENT is a comment: [COMMENT, text length].
   let pos = 0, id = route.id ?? '', queued = 0, i = 0;
+  // One init dictionary for the batch: `MessageEvent` copies its members when it is
+  // constructed, and no listener can reach it.
+  const init = { data: '', origin, lastEventId: id };
   try {
     while (i < meta.length) {
       if (meta[i] === COMMENT) {
@@ -63,7 +66,9 @@ export function deliver_batch(target, route, text, meta, origin) {
         consumer.enqueue({ type, data, lastEventId: id, origin });
         queued += 1;
       } else {
-        target.dispatchEvent(new MessageEvent(type, { data, origin, lastEventId: id }));
+        init.data = data;
+        init.lastEventId = id;
+        target.dispatchEvent(new MessageEvent(type, init));
       }
     }
   } finally {

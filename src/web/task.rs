@@ -556,12 +556,8 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Action {
         let total = chunk.length() as usize;
         let mut offset = 0;
         while offset < total {
-            let slice_len = if source.consumer.is_set() {
-                CONSUMER_SLICE
-            } else {
-                FEED_SLICE
-            };
-            let end = total.min(offset.saturating_add(slice_len));
+            // One copy into wasm memory per `FEED_SLICE` (one boundary call)...
+            let end = total.min(offset.saturating_add(FEED_SLICE));
             slice.resize(end - offset, 0);
             if offset == 0 && end == total {
                 chunk.copy_to(&mut slice);
@@ -571,24 +567,37 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Action {
                     .copy_to(&mut slice);
             }
             offset = end;
-            let (input, sink) = (&slice, &mut batch);
-            // A chunk needs neither the time nor a random number.
-            let next =
-                source.with(move |core| core.machine.handle(Input::Chunk(input), 0.0, 0.0, sink));
-            let more = matches!(next, Action::Read);
-            // An event too large fails the source, after the events before it: the
-            // machine is CLOSED already, so they go out unless a listener closes.
-            let queued = deliver(source, &mut batch, &origin, !more);
-            if !more {
-                // (A listener's `close()` meanwhile took the shell: no `error` then.)
-                source.take_attempt().run();
-                return next;
-            }
-            let Some(queued) = queued else {
-                return Action::Stop;
-            };
-            if queued > 0 && offset < total && !wait_for_room(source).await {
-                return Action::Stop;
+            // ...parsed in `CONSUMER_SLICE` steps while a consumer is attached, so
+            // that its queue is checked between them.
+            let mut parsed = 0;
+            while parsed < slice.len() {
+                let step_len = if source.consumer.is_set() {
+                    CONSUMER_SLICE
+                } else {
+                    FEED_SLICE
+                };
+                let step_end = slice.len().min(parsed.saturating_add(step_len));
+                let (input, sink) = (slice.get(parsed..step_end).unwrap_or_default(), &mut batch);
+                parsed = step_end;
+                // A chunk needs neither the time nor a random number.
+                let next = source
+                    .with(move |core| core.machine.handle(Input::Chunk(input), 0.0, 0.0, sink));
+                let more = matches!(next, Action::Read);
+                // An event too large fails the source, after the events before it: the
+                // machine is CLOSED already, so they go out unless a listener closes.
+                let queued = deliver(source, &mut batch, &origin, !more);
+                if !more {
+                    // (A listener's `close()` meanwhile took the shell: no `error` then.)
+                    source.take_attempt().run();
+                    return next;
+                }
+                let Some(queued) = queued else {
+                    return Action::Stop;
+                };
+                let unparsed = parsed < slice.len() || offset < total;
+                if queued > 0 && unparsed && !wait_for_room(source).await {
+                    return Action::Stop;
+                }
             }
         }
         // A huge chunk's copy is not kept for the next, small ones.
