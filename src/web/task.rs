@@ -558,6 +558,8 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Action {
         while offset < total {
             // One copy into wasm memory per `FEED_SLICE` (one boundary call)...
             let end = total.min(offset.saturating_add(FEED_SLICE));
+            // (`slice` keeps its length from chunk to chunk, at most `FEED_SLICE`:
+            // only growth is zero-filled before the copy overwrites it.)
             slice.resize(end - offset, 0);
             if offset == 0 && end == total {
                 chunk.copy_to(&mut slice);
@@ -600,9 +602,6 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Action {
                 }
             }
         }
-        // A huge chunk's copy is not kept for the next, small ones.
-        slice.truncate(0);
-        slice.shrink_to(FEED_SLICE);
     }
 }
 
