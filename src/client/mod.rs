@@ -184,6 +184,7 @@ pub struct Builder {
     request: driver::RequestOptions,
     policy: ReconnectPolicy,
     last_event_id: Option<String>,
+    last_event_id_param: Option<String>,
     max_event_size: usize,
 }
 
@@ -303,6 +304,16 @@ impl Builder {
         self
     }
 
+    /// Carries the cursor in this query parameter of the URL instead of the
+    /// `Last-Event-ID` header (which makes a cross-origin request preflighted: a server
+    /// that cannot answer `OPTIONS` can still resume). The parameter replaces any of the
+    /// same name in the URL; a request with no cursor to send is left as named. An
+    /// empty name is ignored.
+    pub fn last_event_id_param(mut self, name: impl Into<String>) -> Self {
+        self.last_event_id_param = Some(name.into());
+        self
+    }
+
     /// The most bytes the parser may hold for one event (default 16 MiB); a larger
     /// event fails the source with [`Error::ParseLimit`].
     pub fn max_event_size(mut self, bytes: usize) -> Self {
@@ -334,7 +345,7 @@ impl Builder {
             origin: parsed.origin(),
             policy: self.policy,
             last_event_id: self.last_event_id,
-            last_event_id_param: None,
+            last_event_id_param: self.last_event_id_param.filter(|name| !name.is_empty()),
             max_event_size: self.max_event_size,
             carries_secrets,
             any_scheme: false,
@@ -411,6 +422,7 @@ impl EventSource {
             request: driver::RequestOptions::default(),
             policy: ReconnectPolicy::default(),
             last_event_id: None,
+            last_event_id_param: None,
             max_event_size: DEFAULT_MAX_BUFFER,
         }
     }

@@ -195,6 +195,49 @@ async fn a_seeded_last_event_id_goes_with_the_first_request() {
 }
 
 #[wasm_bindgen_test]
+async fn last_event_id_param_carries_the_cursor_in_the_url() {
+    let k = key("id-param");
+    let s0 = enc("retry: 100\nid: 7 é\ndata: x\n\n");
+    let s1 = enc("data: y\n\n");
+    let url = sse(&k, &format!("s0=w:{s0}|end&s=w:{s1}|hang"));
+    let mut source = EventSource::builder(format!("{url}&cursor=stale"))
+        .last_event_id_param("cursor")
+        .build()
+        .unwrap();
+    expect_open(&mut source).await;
+    assert_eq!(event(&mut source).await.data, "x");
+    assert!(matches!(
+        next(&mut source).await,
+        Some(Ok(Item::Reconnecting(_)))
+    ));
+    expect_open(&mut source).await;
+    assert_eq!(event(&mut source).await.data, "y");
+    let log = requests(&k, 2).await;
+    // Every `cursor` value of the request's query, decoded.
+    let cursor = |request: &Value| -> Vec<String> {
+        let path = request["path"].as_str().expect("path");
+        let query = path.split_once('?').map_or("", |(_, query)| query);
+        query
+            .split('&')
+            .filter_map(|pair| pair.strip_prefix("cursor="))
+            .map(|value| {
+                let value = value.replace('+', " ");
+                js_sys::decode_uri_component(&value)
+                    .expect("percent-encoded")
+                    .into()
+            })
+            .collect()
+    };
+    // The first request is left as named; the reconnection carries the cursor in the
+    // parameter (replacing it), never in the header.
+    assert_eq!(cursor(&log[0]), ["stale"]);
+    assert_eq!(cursor(&log[1]), ["7 é"]);
+    assert!(log
+        .iter()
+        .all(|r| r["headers"].get("last-event-id").is_none()));
+}
+
+#[wasm_bindgen_test]
 async fn the_headers_function_runs_before_every_attempt() {
     let k = key("headers");
     let calls = Rc::new(Cell::new(0));
