@@ -20,7 +20,9 @@
 // - Only the leader's options shape the request (headers functions, body, fetch,
 //   reconnect policy run in the leader only); a follower's options are validated (a bad
 //   one throws) and used when that tab becomes leader. Per tab: `signal` (closes that tab
-//   only), `highWaterMark`, `resume`.
+//   only), `highWaterMark`, `resume`, `onComment`.
+// - Comments are relayed like events, in stream order: each tab's own `onComment` gets
+//   them, whichever tab leads (so the leader's parser always reports comments).
 
 import { carriedInit, overlay, pinSuspended, watchLifecycle, unwatchLifecycle } from './lifecycle.js';
 
@@ -103,6 +105,7 @@ export class SharedSource {
   #suspended = false;
   /** @type {unknown} */ #failure = undefined;
   /** @type {any} */ #consumer = null;
+  /** @type {((text: string) => void) | undefined} This tab's `onComment`. */ #onComment;
   /** @type {Set<string>} */ #seen = new Set();
   #catchUp = false;
   #persistQueued = false;
@@ -131,6 +134,8 @@ export class SharedSource {
     this.#reconnectionTime = probe.reconnectionTime;
     this.#lastEventId = storedId ?? probe.lastEventId;
     probe.free?.();
+    // (The probe has checked that it is a function or undefined.)
+    this.#onComment = init === undefined || init === null ? undefined : init.onComment;
     this.#name = SHARED_PREFIX + (key === true ? `${this.#url}\n${this.#withCredentials}` : key);
     /** @type {AbortSignal | undefined} */
     const signal = init === undefined || init === null ? undefined : init.signal;
@@ -263,9 +268,10 @@ export class SharedSource {
     /** @type {any} */
     let core = null;
     const relay = { dispatchEvent: (/** @type {Event} */ event) => this.#relay(core, event) };
+    const onComment = (/** @type {string} */ text) => this.#relayComment(core, text);
     try {
       core = this.#create(relay, this.#url,
-        carriedInit(this.#init, this.#lastEventId, this.#reconnectionTime, { signal: undefined }));
+        carriedInit(this.#init, this.#lastEventId, this.#reconnectionTime, { signal: undefined, onComment }));
     } catch (error) {
       // An options getter threw this time: this tab cannot lead; let another try.
       if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
@@ -308,6 +314,33 @@ export class SharedSource {
     return true;
   }
 
+  /**
+   * A comment line the leader's core read: relayed to the other tabs, then given to this
+   * tab's `onComment`.
+   * @param {any} core
+   * @param {string} text
+   */
+  #relayComment(core, text) {
+    if (core === null || this.#core !== core) return;
+    this.#post({ t: 'comment', text });
+    this.#comment(text);
+  }
+
+  /**
+   * Calls this tab's `onComment` (an exception is reported, as the core does).
+   * @param {unknown} text
+   */
+  #comment(text) {
+    const hook = this.#onComment;
+    if (this.#closed || typeof hook !== 'function' || typeof text !== 'string') return;
+    try {
+      hook(text);
+    } catch (error) {
+      if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+      else queueMicrotask(() => { throw error; });
+    }
+  }
+
   /** @param {Note} note */
   #receive(note) {
     if (this.#closed || this.#suspended || note === null || typeof note !== 'object') return;
@@ -337,6 +370,9 @@ export class SharedSource {
         return;
       case 'msg':
         this.#deliver(note, undefined);
+        return;
+      case 'comment':
+        this.#comment(note.text);
         return;
       case 'error':
         this.#lastEventId = note.id;

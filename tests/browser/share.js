@@ -237,6 +237,25 @@ test('shared: a dedicated worker and a window share one connection', async (ctx)
   source.close();
 });
 
+test('shared: comments reach every tab\'s onComment in stream order, whichever tab leads', async (ctx) => {
+  const key = newKey('shared-comments');
+  const url = sse({ key, script: [w(': first\n\ndata: a\n\n: between\n\ndata: b\n\n'), HANG] });
+  const [fa, fb] = [await frame(ctx), await frame(ctx)];
+  // Both in one task: B's channel is open before A (first in the lock's queue) leads.
+  // The leader has no onComment of its own; the follower's gets the comments relayed.
+  const a = openIn(fa, url, { shared: true });
+  const logB = [];
+  const b = openIn(fb, url, { shared: true, onComment: (text) => logB.push(`c:${text}`) });
+  b.source.addEventListener('message', (e) => logB.push(`m:${e.data}`));
+  await until(() => logB.length >= 4, { what: 'the follower\'s comments and events' });
+  equal([fa.contentWindow.__isSharedLeader(a.source), fb.contentWindow.__isSharedLeader(b.source)], [true, false]);
+  equal(logB, ['c:first', 'm:a', 'c:between', 'm:b']);
+  equal(a.seen.map((e) => e.data), ['a', 'b']);
+  equal((await streamRequests(key)).length, 1, 'one connection');
+  a.source.close();
+  b.source.close();
+});
+
 test('shared: a follower iterates with for await; leaving the loop detaches that tab only', async (ctx) => {
   const key = newKey('iterate');
   const url = `${SERVER}/stream?gen=clock&interval=40&key=${key}`;
