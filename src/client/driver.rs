@@ -167,6 +167,11 @@ impl Shared {
         self.machine.borrow().ready_state()
     }
 
+    /// Whether the source waits for `online` while the platform says it is offline.
+    fn waits_for_online(&self) -> bool {
+        self.machine.borrow().config().wait_for_online
+    }
+
     /// The machine's last event ID.
     pub fn last_event_id(&self) -> String {
         self.machine.borrow().last_event_id().to_owned()
@@ -213,6 +218,7 @@ fn reconnecting(info: &ErrorInfo, delay_ms: u64) -> Item {
 /// The loop: start, then perform each action until the machine stops.
 pub async fn run(shared: Rc<Shared>, mut options: RequestOptions) {
     let mut content_type = None;
+    let network_aware = shared.waits_for_online();
     let mut action = shared.step(Input::Go { offline: false });
     loop {
         action = match action {
@@ -221,8 +227,13 @@ pub async fn run(shared: Rc<Shared>, mut options: RequestOptions) {
             }
             Action::Reconnect { error, delay_ms } => {
                 shared.push(Ok(reconnecting(&error, delay_ms)));
-                js::sleep(delay_ms).await;
-                shared.step(Input::Go { offline: false })
+                // `wait_for_online`: offline, the wait is for `online` (the machine's
+                // answer to `Go`), not for the timer.
+                if !(network_aware && js::is_offline()) {
+                    js::sleep(delay_ms).await;
+                }
+                let offline = network_aware && js::is_offline();
+                shared.step(Input::Go { offline })
             }
             Action::RefreshAuth {
                 error, delay_ms, ..
@@ -232,8 +243,10 @@ pub async fn run(shared: Rc<Shared>, mut options: RequestOptions) {
                 js::sleep(delay_ms).await;
                 shared.step(Input::AuthRefreshed { ok: true })
             }
-            // Not configured (`wait_for_online` off): go on at once.
-            Action::WaitForOnline => shared.step(Input::Go { offline: false }),
+            Action::WaitForOnline => {
+                js::online().await;
+                shared.step(Input::Go { offline: false })
+            }
             Action::Fail { error, finished } => {
                 if !finished {
                     shared.push(Err(error_of(&error, content_type)));

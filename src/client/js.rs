@@ -85,6 +85,56 @@ impl Drop for Sleep {
     }
 }
 
+/// Whether the global scope says it is offline (`navigator.onLine === false`).
+pub fn is_offline() -> bool {
+    let global = js_sys::global();
+    js_sys::Reflect::get(&global, &JsValue::from_str("navigator"))
+        .and_then(|navigator| js_sys::Reflect::get(&navigator, &JsValue::from_str("onLine")))
+        .ok()
+        .and_then(|online| online.as_bool())
+        == Some(false)
+}
+
+/// The global `online` event as a future; dropping it removes the listener.
+pub struct Online {
+    promise: JsFuture,
+    listener: Option<js_sys::Function>,
+}
+
+/// Resolves at the next `online` event of the global scope.
+pub fn online() -> Online {
+    let mut listener = None;
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let target: web_sys::EventTarget = js_sys::global().unchecked_into();
+        if target
+            .add_event_listener_with_callback("online", &resolve)
+            .is_ok()
+        {
+            listener = Some(resolve);
+        }
+    });
+    Online {
+        promise: JsFuture::from(promise),
+        listener,
+    }
+}
+
+impl Future for Online {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.promise).poll(cx).map(drop)
+    }
+}
+
+impl Drop for Online {
+    fn drop(&mut self) {
+        if let Some(listener) = self.listener.take() {
+            let target: web_sys::EventTarget = js_sys::global().unchecked_into();
+            let _ = target.remove_event_listener_with_callback("online", &listener);
+        }
+    }
+}
+
 /// The `AbortController` of one attempt: dropping it aborts the fetch and, once the
 /// response arrived, its body (the server sees the connection end).
 pub struct AttemptGuard(pub AbortController);

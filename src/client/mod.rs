@@ -178,7 +178,8 @@ pub type HeaderList = Vec<(String, String)>;
 ///
 /// Defaults are the browser's EventSource: `GET`, no extra header, same-origin
 /// credentials, reconnect after 3 s (or the server's `retry:`) forever, no inactivity
-/// timeout, events up to 16 MiB.
+/// timeout, events up to 16 MiB; and, beyond it, no reconnection attempt while the
+/// platform says it is offline ([`wait_for_online`](Self::wait_for_online)).
 pub struct Builder {
     url: String,
     request: driver::RequestOptions,
@@ -186,6 +187,7 @@ pub struct Builder {
     last_event_id: Option<String>,
     last_event_id_param: Option<String>,
     max_event_size: usize,
+    wait_for_online: bool,
 }
 
 impl fmt::Debug for Builder {
@@ -314,6 +316,14 @@ impl Builder {
         self
     }
 
+    /// While the platform says it is offline (`navigator.onLine` false), wait for the
+    /// `online` event instead of spending reconnection attempts, then reconnect at once
+    /// (default: on, as the JS class's `waitForOnline`).
+    pub fn wait_for_online(mut self, wait: bool) -> Self {
+        self.wait_for_online = wait;
+        self
+    }
+
     /// The most bytes the parser may hold for one event (default 16 MiB); a larger
     /// event fails the source with [`Error::ParseLimit`].
     pub fn max_event_size(mut self, bytes: usize) -> Self {
@@ -349,7 +359,7 @@ impl Builder {
             max_event_size: self.max_event_size,
             carries_secrets,
             any_scheme: false,
-            wait_for_online: false,
+            wait_for_online: self.wait_for_online,
         });
         let shared = Rc::new(driver::Shared::new(machine));
         let driver = Box::pin(driver::run(Rc::clone(&shared), request));
@@ -424,6 +434,7 @@ impl EventSource {
             last_event_id: None,
             last_event_id_param: None,
             max_event_size: DEFAULT_MAX_BUFFER,
+            wait_for_online: true,
         }
     }
 

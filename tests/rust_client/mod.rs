@@ -237,6 +237,95 @@ async fn last_event_id_param_carries_the_cursor_in_the_url() {
         .all(|r| r["headers"].get("last-event-id").is_none()));
 }
 
+/// `navigator.onLine` stubbed (an own property over the prototype's getter) until
+/// dropped.
+struct OnLine(js_sys::Object);
+
+impl OnLine {
+    fn stub(online: bool) -> OnLine {
+        let navigator: js_sys::Object =
+            js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+                .unwrap()
+                .unchecked_into();
+        let descriptor = js_sys::Object::new();
+        js_sys::Reflect::set(&descriptor, &"value".into(), &online.into()).unwrap();
+        js_sys::Reflect::set(&descriptor, &"configurable".into(), &true.into()).unwrap();
+        js_sys::Object::define_property(&navigator, &"onLine".into(), &descriptor);
+        OnLine(navigator)
+    }
+}
+
+impl Drop for OnLine {
+    fn drop(&mut self) {
+        let _ = js_sys::Reflect::delete_property(&self.0, &"onLine".into());
+    }
+}
+
+/// Fires the global `online` event.
+fn fire_online() {
+    let event = web_sys::Event::new("online").unwrap();
+    let target: web_sys::EventTarget = js_sys::global().unchecked_into();
+    target.dispatch_event(&event).unwrap();
+}
+
+/// Polls `source` for `millis`: no item may arrive meanwhile.
+async fn nothing_for(source: &mut EventSource, millis: i32) {
+    let mut quiet = JsFuture::from(Promise::new(&mut |resolve, _| {
+        set_timeout(&resolve, millis);
+    }));
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(item) = Pin::new(&mut *source).poll_next(cx) {
+            panic!("expected nothing for {millis} ms, got {item:?}");
+        }
+        Pin::new(&mut quiet).poll(cx).map(drop)
+    })
+    .await
+}
+
+#[wasm_bindgen_test]
+async fn offline_it_waits_for_online_then_reconnects_at_once() {
+    let k = key("offline");
+    let s0 = enc("retry: 50\ndata: x\n\n");
+    let s1 = enc("data: y\n\n");
+    let mut source =
+        EventSource::new(sse(&k, &format!("s0=w:{s0}|s:200|end&s=w:{s1}|hang"))).unwrap();
+    expect_open(&mut source).await;
+    assert_eq!(event(&mut source).await.data, "x");
+    let offline = OnLine::stub(false);
+    assert!(matches!(
+        next(&mut source).await,
+        Some(Ok(Item::Reconnecting(_)))
+    ));
+    // Far past the 50 ms reconnection time: no attempt while offline.
+    nothing_for(&mut source, 600).await;
+    assert_eq!(requests(&k, 1).await.len(), 1);
+    drop(offline);
+    fire_online();
+    expect_open(&mut source).await;
+    assert_eq!(event(&mut source).await.data, "y");
+    assert_eq!(requests(&k, 2).await.len(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn without_wait_for_online_it_reconnects_while_offline() {
+    let k = key("offline-off");
+    let s0 = enc("retry: 50\ndata: x\n\n");
+    let s1 = enc("data: y\n\n");
+    let mut source = EventSource::builder(sse(&k, &format!("s0=w:{s0}|s:200|end&s=w:{s1}|hang")))
+        .wait_for_online(false)
+        .build()
+        .unwrap();
+    expect_open(&mut source).await;
+    assert_eq!(event(&mut source).await.data, "x");
+    let _offline = OnLine::stub(false);
+    assert!(matches!(
+        next(&mut source).await,
+        Some(Ok(Item::Reconnecting(_)))
+    ));
+    expect_open(&mut source).await;
+    assert_eq!(event(&mut source).await.data, "y");
+}
+
 #[wasm_bindgen_test]
 async fn the_headers_function_runs_before_every_attempt() {
     let k = key("headers");
