@@ -22,7 +22,7 @@ use web_sys::{
     RequestInit, RequestMode, Response,
 };
 
-use super::js::{self, AttemptGuard, BodyGuard, Either, Sleep};
+use super::js::{self, AttemptGuard, BodyGuard, Either, Wait};
 use super::{Credentials, Error, Event, HeaderList, Item, Reconnecting};
 use crate::connection::machine::{self, Action, Input, Machine, ResponseHead};
 use crate::connection::{ErrorInfo, NetworkFailure, Phase, ReadyState};
@@ -107,7 +107,7 @@ impl RequestOptions {
         Request::new_with_str_and_init(&request.url, &init)
     }
 
-    fn timer(&self) -> Option<Sleep> {
+    fn timer(&self) -> Option<Wait> {
         self.inactivity_timeout_ms.map(js::sleep)
     }
 }
@@ -260,7 +260,7 @@ pub async fn run(shared: Rc<Shared>, mut options: RequestOptions) {
 }
 
 /// Awaits `future`, or the inactivity `timer` when armed (`None`: it fired).
-async fn within<F: Future>(future: F, timer: &mut Option<Sleep>) -> Option<F::Output> {
+async fn within<F: Future>(future: F, timer: &mut Option<Wait>) -> Option<F::Output> {
     match timer {
         None => Some(future.await),
         Some(timer) => match js::race(future, timer).await {

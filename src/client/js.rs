@@ -54,34 +54,30 @@ pub fn random() -> f64 {
 /// The longest delay `setTimeout` honours (a longer one fires at once).
 const MAX_TIMER_MS: u64 = i32::MAX as u64;
 
-/// A `setTimeout` as a future; dropping it clears the timer.
-pub struct Sleep {
+/// A wait on the platform (a timer, an event) as a future; dropping it undoes what set
+/// it up, so an abandoned wait leaves no timer or listener behind.
+pub struct Wait {
     promise: JsFuture,
-    handle: JsValue,
+    undo: Undo,
+}
+
+/// What a [`Wait`] undoes when dropped.
+enum Undo {
+    /// `clearTimeout(handle)`.
+    Timer(JsValue),
+    /// Removes this `online` listener from the global scope.
+    Online(Option<js_sys::Function>),
 }
 
 /// Resolves after `millis`.
-pub fn sleep(millis: u64) -> Sleep {
+pub fn sleep(millis: u64) -> Wait {
     let mut handle = JsValue::UNDEFINED;
     let promise = Promise::new(&mut |resolve, _reject| {
         handle = set_timeout(&resolve, millis.min(MAX_TIMER_MS) as f64);
     });
-    Sleep {
+    Wait {
         promise: JsFuture::from(promise),
-        handle,
-    }
-}
-
-impl Future for Sleep {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        Pin::new(&mut self.promise).poll(cx).map(drop)
-    }
-}
-
-impl Drop for Sleep {
-    fn drop(&mut self) {
-        clear_timeout(&self.handle);
+        undo: Undo::Timer(handle),
     }
 }
 
@@ -95,14 +91,8 @@ pub fn is_offline() -> bool {
         == Some(false)
 }
 
-/// The global `online` event as a future; dropping it removes the listener.
-pub struct Online {
-    promise: JsFuture,
-    listener: Option<js_sys::Function>,
-}
-
 /// Resolves at the next `online` event of the global scope.
-pub fn online() -> Online {
+pub fn online() -> Wait {
     let mut listener = None;
     let promise = Promise::new(&mut |resolve, _reject| {
         let target: web_sys::EventTarget = js_sys::global().unchecked_into();
@@ -113,24 +103,29 @@ pub fn online() -> Online {
             listener = Some(resolve);
         }
     });
-    Online {
+    Wait {
         promise: JsFuture::from(promise),
-        listener,
+        undo: Undo::Online(listener),
     }
 }
 
-impl Future for Online {
+impl Future for Wait {
     type Output = ();
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         Pin::new(&mut self.promise).poll(cx).map(drop)
     }
 }
 
-impl Drop for Online {
+impl Drop for Wait {
     fn drop(&mut self) {
-        if let Some(listener) = self.listener.take() {
-            let target: web_sys::EventTarget = js_sys::global().unchecked_into();
-            let _ = target.remove_event_listener_with_callback("online", &listener);
+        match &mut self.undo {
+            Undo::Timer(handle) => clear_timeout(handle),
+            Undo::Online(listener) => {
+                if let Some(listener) = listener.take() {
+                    let target: web_sys::EventTarget = js_sys::global().unchecked_into();
+                    let _ = target.remove_event_listener_with_callback("online", &listener);
+                }
+            }
         }
     }
 }

@@ -17,7 +17,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const server = process.env.SSE_SERVER_URL;
 const bin = (name) => join(root, 'node_modules/.bin', name);
 // The checks in tests/runtimes/check.mjs; each runtime must report all of them passed.
-const CHECKS = 6;
+const CHECKS = 7;
 
 let project;
 

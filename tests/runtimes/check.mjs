@@ -106,6 +106,25 @@ check('fromReadableStream and for await', async () => {
   same(got, [['message', 'x'], ['y', 'z']], 'events');
 });
 
+check('onComment in order with the events; a url function per attempt', async () => {
+  const log = [];
+  const stream = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(': a\ndata: x\n\n:\n')); c.close(); } });
+  const fromStream = EventSource.fromReadableStream(stream, { onComment: (text) => log.push(`c:${text}`) });
+  fromStream.addEventListener('message', (event) => log.push(`m:${event.data}`));
+  await new Promise((resolve) => fromStream.addEventListener('error', resolve));
+  same(log, ['c:a', 'm:x', 'c:'], 'comments and events');
+  const k = key('url');
+  const named = `${server}/sse?key=${k}&s0=w:${enc('retry: 20\ndata: a\n\n')}|end&s1=hang`;
+  let n = 0;
+  const source = new EventSource(named, { url: async () => `${named}&token=t${++n}` });
+  await record(source, ['error'], (s) => s.length === 1);
+  await record(source, ['open'], (s) => s.length === 1);
+  source.close();
+  same(source.url, named, 'url');
+  same((await requests(k)).map((r) => new URL(r.path, server).searchParams.get('token')), ['t1', 't2'], 'tokens');
+});
+
+// Last: it installs the class globally.
 check('eventsource-wasm/polyfill installs the same class as globalThis.EventSource', async () => {
   const polyfill = await import('eventsource-wasm/polyfill');
   same([polyfill.EventSource === EventSource, globalThis.EventSource === EventSource], [true, true], 'installed');
