@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from './webdriver.mjs';
+import { SUITE_RUNS, runName } from './node_util.mjs';
 
 const server = process.env.SSE_SERVER_URL;
 const only = process.env.ONLY ?? '';
@@ -16,17 +17,7 @@ const engines = (process.env.ENGINES ?? 'firefox,webkit').split(',').filter(Bool
 
 // RUNS=ours-window,ours-worker,native-window (default all) picks the runs.
 const picked = (process.env.RUNS ?? '').split(',').filter(Boolean);
-const runs = [
-  { mode: 'window', impl: 'ours' },
-  { mode: 'worker', impl: 'ours' },
-  { mode: 'window', impl: 'native' },
-  // tests/browser/contexts.js: a small set in a shared and in a service worker, on ours
-  // and on the engine's own EventSource (the oracle there too).
-  { mode: 'shared', impl: 'ours' },
-  { mode: 'service', impl: 'ours' },
-  { mode: 'shared', impl: 'native' },
-  { mode: 'service', impl: 'native' },
-].filter(({ mode, impl }) => picked.length === 0 || picked.includes(`${impl}-${mode}`));
+const runs = SUITE_RUNS.filter(({ mode, impl }) => picked.length === 0 || picked.includes(`${impl}-${mode}`));
 
 /** Polls `globalThis.__results` through WebDriver until the page has finished. */
 async function resultsOf(driver, timeoutMs) {
@@ -45,7 +36,7 @@ for (const engine of engines) {
     const { driver, quit } = await launch(engine);
     try {
       for (const { mode, impl } of runs) {
-        await t.test(`${impl === 'ours' ? 'our' : 'native'} EventSource in a ${{ shared: 'shared worker', service: 'service worker' }[mode] ?? mode}`, async (t) => {
+        await t.test(runName({ mode, impl }), async (t) => {
           const query = new URLSearchParams({ mode, impl, only, engine, skipped: '1' });
           await driver.get(`${server}/tests/browser/index.html?${query}`);
           const results = await resultsOf(driver, 600_000);

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium } from './chromium.mjs';
+import { SUITE_RUNS, runName } from './node_util.mjs';
 
 const server = process.env.SSE_SERVER_URL;
 const only = process.env.ONLY ?? '';
@@ -18,20 +19,8 @@ after(async () => {
   await browser?.close();
 });
 
-const runs = [
-  { mode: 'window', impl: 'ours' },
-  { mode: 'worker', impl: 'ours' },
-  { mode: 'window', impl: 'native' },
-  // tests/browser/contexts.js: a small set in a shared and in a service worker, on ours
-  // and on the engine's own EventSource (the oracle there too).
-  { mode: 'shared', impl: 'ours' },
-  { mode: 'service', impl: 'ours' },
-  { mode: 'shared', impl: 'native' },
-  { mode: 'service', impl: 'native' },
-];
-
-for (const { mode, impl } of runs) {
-  test(`${impl === 'ours' ? 'our' : 'native'} EventSource in a ${{ shared: 'shared worker', service: 'service worker' }[mode] ?? mode}`, async (t) => {
+for (const { mode, impl } of SUITE_RUNS) {
+  test(runName({ mode, impl }), async (t) => {
     const page = await browser.newPage();
     const problems = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
