@@ -129,6 +129,11 @@ impl Sink for Queue<'_> {
             id: event.last_event_id.to_owned(),
         })));
     }
+
+    /// Only called when the machine's parser reports comments ([`super::Builder::comments`]).
+    fn on_comment(&mut self, text: &str) {
+        self.0.push_back(Ok(Item::Comment(text.to_owned())));
+    }
 }
 
 impl Shared {

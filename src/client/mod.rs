@@ -116,6 +116,9 @@ pub enum Item {
     Event(Event),
     /// The connection ended or failed; the source reconnects after a delay.
     Reconnecting(Reconnecting),
+    /// A comment line's text (after the colon and one space), in order with the
+    /// events: only with [`Builder::comments`] (heartbeats, keep-alives).
+    Comment(String),
 }
 
 /// Why the source failed for good (the stream ends after yielding it).
@@ -188,6 +191,7 @@ pub struct Builder {
     last_event_id_param: Option<String>,
     max_event_size: usize,
     wait_for_online: bool,
+    comments: bool,
 }
 
 impl fmt::Debug for Builder {
@@ -316,6 +320,14 @@ impl Builder {
         self
     }
 
+    /// Yields each comment line (a line starting with `:`, as servers send for
+    /// heartbeats) as [`Item::Comment`], in order with the events, as the JS class's
+    /// `onComment` does. Off by default: the parser then skips comments unread.
+    pub fn comments(mut self, on: bool) -> Self {
+        self.comments = on;
+        self
+    }
+
     /// While the platform says it is offline (`navigator.onLine` false), wait for the
     /// `online` event instead of spending reconnection attempts, then reconnect at once
     /// (default: on, as the JS class's `waitForOnline`).
@@ -360,7 +372,8 @@ impl Builder {
             carries_secrets,
             any_scheme: false,
             wait_for_online: self.wait_for_online,
-        });
+        })
+        .with_comments(self.comments);
         let shared = Rc::new(driver::Shared::new(machine));
         let driver = Box::pin(driver::run(Rc::clone(&shared), request));
         Ok(EventSource {
@@ -435,6 +448,7 @@ impl EventSource {
             last_event_id_param: None,
             max_event_size: DEFAULT_MAX_BUFFER,
             wait_for_online: true,
+            comments: false,
         }
     }
 

@@ -327,6 +327,36 @@ async fn without_wait_for_online_it_reconnects_while_offline() {
 }
 
 #[wasm_bindgen_test]
+async fn comments_are_items_in_stream_order_only_when_asked() {
+    let script = format!(
+        "s=w:{}|hang",
+        enc(": ping\ndata: x\n\n:\n: pong\ndata: y\n\n")
+    );
+    let k = key("comments");
+    let mut source = EventSource::builder(sse(&k, &script))
+        .comments(true)
+        .build()
+        .unwrap();
+    expect_open(&mut source).await;
+    let mut items = Vec::new();
+    for _ in 0..5 {
+        match next(&mut source).await {
+            Some(Ok(Item::Comment(text))) => items.push(format!("c:{text}")),
+            Some(Ok(Item::Event(event))) => items.push(format!("m:{}", event.data)),
+            other => panic!("expected a comment or an event, got {other:?}"),
+        }
+    }
+    assert_eq!(items, ["c:ping", "m:x", "c:", "c:pong", "m:y"]);
+
+    // Off (the default): the same stream yields the events alone.
+    let k = key("no-comments");
+    let mut source = EventSource::new(sse(&k, &script)).unwrap();
+    expect_open(&mut source).await;
+    assert_eq!(event(&mut source).await.data, "x");
+    assert_eq!(event(&mut source).await.data, "y");
+}
+
+#[wasm_bindgen_test]
 async fn the_headers_function_runs_before_every_attempt() {
     let k = key("headers");
     let calls = Rc::new(Cell::new(0));
