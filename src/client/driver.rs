@@ -9,6 +9,7 @@
 
 use core::cell::RefCell;
 use core::future::Future;
+use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
 use std::collections::VecDeque;
@@ -32,8 +33,16 @@ use crate::parser::Sink;
 /// so the events one step queues stay bounded whatever the chunk size.
 const FEED_SLICE: u32 = 64 * 1024;
 
+/// The future an async headers function returns (`None`: it failed).
+pub type HeadersLater = Pin<Box<dyn Future<Output = Option<HeaderList>>>>;
+
 /// A function called before every attempt for headers.
-pub type PerAttempt = Box<dyn FnMut() -> HeaderList>;
+pub enum PerAttempt {
+    /// Returns the headers at once.
+    Now(Box<dyn FnMut() -> HeaderList>),
+    /// Returns a future of them (`None`: the function failed; a failed attempt).
+    Later(Box<dyn FnMut() -> HeadersLater>),
+}
 
 /// How requests are made (everything of the builder but the machine's part).
 pub struct RequestOptions {
@@ -68,8 +77,9 @@ impl RequestOptions {
     /// The fetch `Request` for `request` (`Err` when a header or the method is invalid:
     /// a failed attempt, as in the JS class).
     fn build(
-        &mut self,
+        &self,
         request: &machine::Request,
+        extra: HeaderList,
         controller: &AbortController,
     ) -> Result<Request, wasm_bindgen::JsValue> {
         let headers = Headers::new()?;
@@ -78,10 +88,8 @@ impl RequestOptions {
         for (name, value) in &self.headers {
             headers.append(name, value)?;
         }
-        if let Some(per_attempt) = self.per_attempt.as_mut() {
-            for (name, value) in per_attempt() {
-                headers.append(&name, &value)?;
-            }
+        for (name, value) in extra {
+            headers.append(&name, &value)?;
         }
         // [spec] "If the event source's last event ID string is not the empty string,
         // set (`Last-Event-ID`, last event ID string, encoded as UTF-8)" (the machine
@@ -105,6 +113,16 @@ impl RequestOptions {
             init.set_body(&Uint8Array::from(body.as_slice()));
         }
         Request::new_with_str_and_init(&request.url, &init)
+    }
+
+    /// This attempt's headers from the per-attempt function (awaited when it is
+    /// async); `None` when it failed.
+    async fn per_attempt_headers(&mut self) -> Option<HeaderList> {
+        match self.per_attempt.as_mut() {
+            None => Some(Vec::new()),
+            Some(PerAttempt::Now(headers)) => Some(headers()),
+            Some(PerAttempt::Later(headers)) => headers().await,
+        }
     }
 
     fn timer(&self) -> Option<Wait> {
@@ -284,12 +302,17 @@ async fn attempt(
     content_type: &mut Option<String>,
 ) -> Action {
     let network = Input::Failure(NetworkFailure::Network);
+    // The headers function runs before every attempt (fresh tokens); one that fails
+    // counts as a failed connection, as in the JS class.
+    let Some(extra) = options.per_attempt_headers().await else {
+        return shared.step(network);
+    };
     let Ok(controller) = AbortController::new() else {
         return shared.step(network);
     };
     let guard = AttemptGuard(controller);
     let Ok(fetch) = options
-        .build(request, &guard.0)
+        .build(request, extra, &guard.0)
         .and_then(|request| js::fetch(&request))
     else {
         return shared.step(network);

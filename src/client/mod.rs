@@ -220,7 +220,24 @@ impl Builder {
     /// Sets a function called before every attempt (the first and each reconnection)
     /// for headers added to the fixed ones: a fresh token per attempt.
     pub fn headers_with(mut self, headers: impl FnMut() -> HeaderList + 'static) -> Self {
-        self.request.per_attempt = Some(Box::new(headers));
+        self.request.per_attempt = Some(driver::PerAttempt::Now(Box::new(headers)));
+        self
+    }
+
+    /// Like [`headers_with`](Self::headers_with), for headers that take a wait (a token
+    /// fetched from an auth endpoint): the function's future is awaited before every
+    /// attempt. An `Err` counts as a failed attempt: the source reconnects after its
+    /// delay (or gives up under [`max_retries`](Self::max_retries)), as when the JS
+    /// class's `headers` function rejects. Replaces `headers_with`'s function.
+    pub fn headers_with_async<F, Fut, E>(mut self, mut headers: F) -> Self
+    where
+        F: FnMut() -> Fut + 'static,
+        Fut: Future<Output = Result<HeaderList, E>> + 'static,
+    {
+        self.request.per_attempt = Some(driver::PerAttempt::Later(Box::new(move || {
+            let future = headers();
+            Box::pin(async move { future.await.ok() })
+        })));
         self
     }
 

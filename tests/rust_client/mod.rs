@@ -388,6 +388,52 @@ async fn the_headers_function_runs_before_every_attempt() {
 }
 
 #[wasm_bindgen_test]
+async fn an_async_headers_function_is_awaited_before_every_attempt_and_its_error_retries() {
+    let k = key("headers-async");
+    let calls = Rc::new(Cell::new(0));
+    let counter = Rc::clone(&calls);
+    let s0 = enc("retry: 0\ndata: x\n\n");
+    let mut source = EventSource::builder(sse(&k, &format!("s0=w:{s0}|end&s=w:%3A%0A|hang")))
+        .retry_delay(Duration::from_millis(20))
+        .headers_with_async(move || {
+            counter.set(counter.get() + 1);
+            let n = counter.get();
+            async move {
+                // A token that takes a wait to fetch; the second call fails.
+                sleep(30).await;
+                if n == 2 {
+                    Err("the auth endpoint is down")
+                } else {
+                    Ok(vec![("X-Token".into(), format!("t{n}"))])
+                }
+            }
+        })
+        .build()
+        .unwrap();
+    expect_open(&mut source).await;
+    event(&mut source).await;
+    // The body ended: a reconnection, whose headers fail (a failed attempt), then another.
+    for _ in 0..2 {
+        assert!(matches!(
+            next(&mut source).await,
+            Some(Ok(Item::Reconnecting(_)))
+        ));
+    }
+    expect_open(&mut source).await;
+    assert_eq!(calls.get(), 3);
+    let log = requests(&k, 2).await;
+    let tokens: Vec<_> = log
+        .iter()
+        .map(|r| r["headers"]["x-token"].clone())
+        .collect();
+    assert_eq!(
+        tokens,
+        ["t1", "t3"],
+        "no request went out for the failed call"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_post_body_is_replayed_on_reconnection() {
     let k = key("post");
     let s0 = enc("retry: 0\nid: p1\ndata: x\n\n");
