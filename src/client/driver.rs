@@ -19,8 +19,8 @@ use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, Headers, ReadableStreamReadResult, Request, RequestCache, RequestCredentials,
-    RequestInit, RequestMode, Response,
+    AbortController, Headers, ReadableStreamReadResult, Request, RequestCache, RequestInit,
+    RequestMode, Response,
 };
 
 use super::js::{self, AttemptGuard, BodyGuard, Either, Wait};
@@ -103,11 +103,7 @@ impl RequestOptions {
         // [spec] "Set request's cache mode to "no-store"", mode "cors".
         init.set_cache(RequestCache::NoStore);
         init.set_mode(RequestMode::Cors);
-        init.set_credentials(match self.credentials {
-            Credentials::Omit => RequestCredentials::Omit,
-            Credentials::SameOrigin => RequestCredentials::SameOrigin,
-            Credentials::Include => RequestCredentials::Include,
-        });
+        init.set_credentials(self.credentials.as_request_credentials());
         init.set_signal(Some(&controller.signal()));
         if let Some(body) = &self.body {
             init.set_body(&Uint8Array::from(body.as_slice()));
@@ -220,14 +216,24 @@ impl Shared {
 }
 
 /// The error a failed source yields.
-fn error_of(info: &ErrorInfo, content_type: Option<String>) -> Error {
+fn error_of(info: &ErrorInfo, last: Last) -> Error {
     match info.phase {
         Phase::Response | Phase::Auth => info.status.map_or(Error::Network, Error::Status),
-        Phase::ContentType => Error::ContentType(content_type),
+        Phase::ContentType => Error::ContentType(last.content_type),
         Phase::ParseLimit => Error::ParseLimit,
         Phase::Timeout => Error::Timeout,
+        Phase::Connect if last.cors => Error::Cors,
         Phase::Connect | Phase::Body => Error::Network,
     }
+}
+
+/// What the last attempt found that the machine's error does not say.
+#[derive(Default)]
+struct Last {
+    /// The response's `Content-Type` (for [`Error::ContentType`]).
+    content_type: Option<String>,
+    /// The fetch failed its CORS check (for [`Error::Cors`]).
+    cors: bool,
 }
 
 fn reconnecting(info: &ErrorInfo, delay_ms: u64) -> Item {
@@ -240,14 +246,12 @@ fn reconnecting(info: &ErrorInfo, delay_ms: u64) -> Item {
 
 /// The loop: start, then perform each action until the machine stops.
 pub async fn run(shared: Rc<Shared>, mut options: RequestOptions) {
-    let mut content_type = None;
+    let mut last = Last::default();
     let network_aware = shared.waits_for_online();
     let mut action = shared.step(Input::Go { offline: false });
     loop {
         action = match action {
-            Action::Fetch(request) => {
-                attempt(&shared, &mut options, &request, &mut content_type).await
-            }
+            Action::Fetch(request) => attempt(&shared, &mut options, &request, &mut last).await,
             Action::Reconnect { error, delay_ms } => {
                 shared.push(Ok(reconnecting(&error, delay_ms)));
                 // `wait_for_online`: offline, the wait is for `online` (the machine's
@@ -272,7 +276,7 @@ pub async fn run(shared: Rc<Shared>, mut options: RequestOptions) {
             }
             Action::Fail { error, finished } => {
                 if !finished {
-                    shared.push(Err(error_of(&error, content_type)));
+                    shared.push(Err(error_of(&error, last)));
                 }
                 return;
             }
@@ -293,14 +297,39 @@ async fn within<F: Future>(future: F, timer: &mut Option<Wait>) -> Option<F::Out
     }
 }
 
+/// The fetch rejected. [spec] A response that fails fetch's CORS check is a network error
+/// to the page, as a refused connection is, but the EventSource fails for good on the one
+/// and reestablishes the connection on the other. A `no-cors` probe of the same URL (one
+/// request, only here, never read) gets an opaque response only when the server
+/// answered: a rejected cross-origin fetch whose probe is answered was a CORS failure.
+async fn rejected(
+    shared: &Shared,
+    options: &RequestOptions,
+    request: &machine::Request,
+    error: &wasm_bindgen::JsValue,
+    last: &mut Last,
+) -> Action {
+    let cross_origin =
+        js::global_origin().is_some_and(|origin| origin != js::origin_of(&request.url));
+    if cross_origin
+        && error.is_instance_of::<js_sys::TypeError>()
+        && js::probe(&request.url, options.credentials.as_request_credentials()).await
+    {
+        last.cors = true;
+        return shared.step(Input::Failure(NetworkFailure::Cors));
+    }
+    shared.step(Input::Failure(NetworkFailure::Network))
+}
+
 /// One attempt: fetch, then read the body until the machine answers something other
 /// than [`Action::Read`]. The guard aborts the fetch and its body on return or drop.
 async fn attempt(
     shared: &Shared,
     options: &mut RequestOptions,
     request: &machine::Request,
-    content_type: &mut Option<String>,
+    last: &mut Last,
 ) -> Action {
+    *last = Last::default();
     let network = Input::Failure(NetworkFailure::Network);
     // The headers function runs before every attempt (fresh tokens); one that fails
     // counts as a failed connection, as in the JS class.
@@ -320,22 +349,23 @@ async fn attempt(
     let mut timer = options.timer();
     let response = match within(JsFuture::from(fetch), &mut timer).await {
         None => return shared.step(Input::InactivityTimeout),
-        Some(Err(_)) => return shared.step(network),
+        Some(Err(error)) => {
+            drop((guard, timer));
+            return rejected(shared, options, request, &error, last).await;
+        }
         Some(Ok(response)) => response,
     };
     let Ok(response) = response.dyn_into::<Response>() else {
         return shared.step(network);
     };
     let headers = response.headers();
-    *content_type = headers.get("content-type").ok().flatten();
+    last.content_type = headers.get("content-type").ok().flatten();
     let retry_after = headers.get("retry-after").ok().flatten();
     let final_url = response.url();
-    let final_origin = web_sys::Url::new(&final_url)
-        .map(|url| url.origin())
-        .unwrap_or_else(|_| "null".to_owned());
+    let final_origin = js::origin_of(&final_url);
     let action = shared.step(Input::Response(ResponseHead {
         status: response.status(),
-        content_type: content_type.as_deref(),
+        content_type: last.content_type.as_deref(),
         retry_after: retry_after.as_deref(),
         final_url: &final_url,
         final_origin: &final_origin,

@@ -130,6 +130,48 @@ impl Drop for Wait {
     }
 }
 
+/// The global scope's origin (`self.origin`), where there is one.
+pub fn global_origin() -> Option<String> {
+    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("origin"))
+        .ok()?
+        .as_string()
+}
+
+/// The origin of `url` (`"null"` if it cannot be parsed).
+pub fn origin_of(url: &str) -> String {
+    web_sys::Url::new(url)
+        .map(|url| url.origin())
+        .unwrap_or_else(|_| "null".to_owned())
+}
+
+/// How long the `no-cors` reachability probe may take before it counts as unanswered.
+const PROBE_TIMEOUT_MS: u64 = 10_000;
+
+/// A `no-cors` `GET` of `url` (no header, no body; the response is opaque and never
+/// read): whether the server answered within [`PROBE_TIMEOUT_MS`]. The request is
+/// aborted once settled (and when the future is dropped).
+pub async fn probe(url: &str, credentials: web_sys::RequestCredentials) -> bool {
+    let Ok(controller) = AbortController::new() else {
+        return false;
+    };
+    let guard = AttemptGuard(controller);
+    let init = web_sys::RequestInit::new();
+    init.set_mode(web_sys::RequestMode::NoCors);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    init.set_credentials(credentials);
+    init.set_signal(Some(&guard.0.signal()));
+    let Ok(promise) =
+        web_sys::Request::new_with_str_and_init(url, &init).and_then(|request| fetch(&request))
+    else {
+        return false;
+    };
+    let mut timeout = sleep(PROBE_TIMEOUT_MS);
+    matches!(
+        race(JsFuture::from(promise), &mut timeout).await,
+        Either::Left(Ok(_))
+    )
+}
+
 /// The `AbortController` of one attempt: dropping it aborts the fetch and, once the
 /// response arrived, its body (the server sees the connection end).
 pub struct AttemptGuard(pub AbortController);

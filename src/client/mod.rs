@@ -136,6 +136,10 @@ pub enum Error {
     /// The network failed and the source gave up (retries exhausted, or a URL scheme
     /// fetch cannot load).
     Network,
+    /// A cross-origin response failed the CORS check (no or a wrong
+    /// `Access-Control-Allow-Origin`, credentials not allowed): the source fails at
+    /// once, as the browser's EventSource does, where a network error reconnects.
+    Cors,
     /// No bytes arrived within the inactivity timeout and the source gave up.
     Timeout,
     /// An event exceeded [`Builder::max_event_size`].
@@ -152,6 +156,7 @@ impl fmt::Display for Error {
             Error::ContentType(Some(ty)) => write!(f, "expected text/event-stream, got {ty}"),
             Error::ContentType(None) => f.write_str("expected text/event-stream, got no type"),
             Error::Network => f.write_str("network error"),
+            Error::Cors => f.write_str("the response failed the CORS check"),
             Error::Timeout => f.write_str("inactivity timeout"),
             Error::ParseLimit => f.write_str("event larger than max_event_size"),
             Error::Aborted => f.write_str("aborted"),
@@ -172,6 +177,17 @@ pub enum Credentials {
     SameOrigin,
     /// Always, cross-origin too (like `withCredentials: true`).
     Include,
+}
+
+impl Credentials {
+    /// The fetch credentials mode.
+    fn as_request_credentials(self) -> web_sys::RequestCredentials {
+        match self {
+            Credentials::Omit => web_sys::RequestCredentials::Omit,
+            Credentials::SameOrigin => web_sys::RequestCredentials::SameOrigin,
+            Credentials::Include => web_sys::RequestCredentials::Include,
+        }
+    }
 }
 
 /// A list of header names and values.

@@ -433,6 +433,44 @@ async fn an_async_headers_function_is_awaited_before_every_attempt_and_its_error
     );
 }
 
+/// `url` on the test server's other loopback name: another origin.
+fn cross_origin(url: &str) -> String {
+    url.replacen("127.0.0.1", "localhost", 1)
+}
+
+#[wasm_bindgen_test]
+async fn a_cors_failure_fails_at_once_while_a_network_error_reconnects() {
+    let k = key("cors");
+    let header = enc("Access-Control-Allow-Origin:http://elsewhere");
+    let url = cross_origin(&sse(&k, &format!("header={header}&s=w:%3A%0A|hang")));
+    let mut source = EventSource::new(url).unwrap();
+    assert_eq!(next(&mut source).await, Some(Err(Error::Cors)));
+    assert_eq!(next(&mut source).await, None);
+    // One request in `cors` mode (no reconnection), and the `no-cors` probe.
+    let log = requests(&k, 2).await;
+    let modes: Vec<_> = log
+        .iter()
+        .map(|r| {
+            r["headers"]["sec-fetch-mode"]
+                .as_str()
+                .unwrap_or("?")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(modes, ["cors", "no-cors"]);
+
+    // Nothing answers on the other name's port 1 (a refused or blocked connection): a
+    // network error, which reconnects.
+    let mut source = EventSource::builder("http://localhost:1/sse")
+        .retry_delay(Duration::from_millis(10))
+        .build()
+        .unwrap();
+    assert!(matches!(
+        next(&mut source).await,
+        Some(Ok(Item::Reconnecting(_)))
+    ));
+}
+
 #[wasm_bindgen_test]
 async fn a_post_body_is_replayed_on_reconnection() {
     let k = key("post");
