@@ -56,10 +56,14 @@ run wasm-pack test --headless --chrome --firefox --features client --test client
 run bash scripts/build.sh
 # The Rust example app (examples/rust-client, a workspace of its own), built as a Rust
 # user builds it, into examples/rust-client/pkg/ for tests/browser/rust_example.test.mjs.
-run env CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}" \
+# In a target directory of its own: eventsource-wasm is a cdylib + rlib, whose rlib file
+# name carries no hash, so the builds above (other features) would overwrite the one the
+# example links against while cargo still counts the example's copy as fresh.
+example_target="${CARGO_TARGET_DIR:-$ROOT/target}/rust-client-example"
+run env CARGO_TARGET_DIR="$example_target" \
   cargo build -q --manifest-path examples/rust-client/Cargo.toml --target wasm32-unknown-unknown
 run wasm-bindgen --target web --no-typescript --out-dir examples/rust-client/pkg \
-  "${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-unknown-unknown/debug/rust_client_example.wasm"
+  "$example_target/wasm32-unknown-unknown/debug/rust_client_example.wasm"
 # Two test files at a time (the Chromium suite beside Firefox's, WebKit's, the soak…):
 # they spend most of their time waiting on the server's timed scripts, so two cores run
 # two of them side by side (563 s → 309 s warm, with the same results).
