@@ -94,6 +94,82 @@ export function dispatch_simple(target, type, details) {
   if (details !== undefined) Object.assign(event, details);
   return target.dispatchEvent(event);
 }
+/**
+ * The description an `error` event carries (own data properties: a page's setters on
+ * Object.prototype never run).
+ * @param {string} phase @param {number | undefined} status @param {boolean} willRetry
+ * @param {number} attempt @param {number | undefined} delay
+ */
+export function error_details(phase, status, willRetry, attempt, delay) {
+  return { phase, status: status ?? null, willRetry, attempt, delay: delay ?? null };
+}
+/**
+ * The `status` and `headers` an `open` event carries.
+ * @param {Response} response
+ */
+export function open_details(response) {
+  return { status: response.status, headers: response.headers };
+}
+/**
+ * What `onAuthError` is called with.
+ * @param {number} status
+ */
+export function auth_info(status) {
+  return { status };
+}
+/** `document.baseURI` in a window, `location.href` in a worker; undefined if neither. */
+function base_url() {
+  try {
+    const doc = globalThis.document;
+    if (doc !== undefined && doc !== null && typeof doc.baseURI === 'string') return doc.baseURI;
+    const href = globalThis.location?.href;
+    return typeof href === 'string' ? href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+/**
+ * `url` parsed against the base URL (as the constructor resolves its argument): its
+ * `href`, or undefined when it does not parse.
+ * @param {string} url
+ */
+export function resolve_url(url) {
+  try {
+    return new URL(url, base_url()).href;
+  } catch {
+    return undefined;
+  }
+}
+/**
+ * The text of what a `url` function gave: a string as is, a `URL` as its `href`;
+ * undefined for anything else.
+ * @param {unknown} value
+ */
+export function url_text(value) {
+  if (typeof value === 'string') return value;
+  return value instanceof URL ? value.href : undefined;
+}
+/**
+ * The origin of `url` (`"null"` when it does not parse).
+ * @param {string} url
+ */
+export function origin_of(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'null';
+  }
+}
+/**
+ * Adds (`on`) or removes `listener` for the global `online` event.
+ * @param {EventListener} listener @param {boolean} on
+ */
+export function watch_online(listener, on) {
+  try {
+    if (on) globalThis.addEventListener('online', listener);
+    else globalThis.removeEventListener('online', listener);
+  } catch {}
+}
 /** @param {{ desiredSize: number | null }} controller */
 export function desired_size(controller) {
   return controller.desiredSize ?? 0;
@@ -115,11 +191,28 @@ export function is_offline() {
 export function now() {
   return performance.timeOrigin + performance.now();
 }
-/** @returns {Route} */
-export function new_route() {
+/**
+ * @param {((text: string) => void) | undefined} comment the `onComment` option
+ * @returns {Route}
+ */
+export function new_route(comment) {
   // Own data properties from the start, so that setting them never runs a setter a
   // page may have defined on Object.prototype.
-  return { closed: false, consumer: undefined, id: '', comment: undefined };
+  return { closed: false, consumer: undefined, id: '', comment };
+}
+/**
+ * From now on `route` enqueues into `consumer`.
+ * @param {Route} route @param {{ enqueue(value: unknown): void }} consumer
+ */
+export function route_to(route, consumer) {
+  route.consumer = consumer;
+}
+/**
+ * What the inactivity timer calls: aborts `controller`.
+ * @param {AbortController} controller
+ */
+export function aborter(controller) {
+  return () => controller.abort();
 }
 /** @param {Route} route */
 export function mark_closed(route) {

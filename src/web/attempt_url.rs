@@ -16,7 +16,6 @@
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::source::parse_url;
 use super::state::Source;
@@ -28,10 +27,8 @@ pub async fn attempt_url(source: &Source, function: &Function) -> Result<String,
     let value = call_user(source, function, &JsValue::UNDEFINED)
         .await
         .map_err(|_| NetworkFailure::Network)?;
-    let text = value
-        .as_string()
-        .or_else(|| value.dyn_ref::<web_sys::Url>().map(web_sys::Url::href));
-    text.as_deref()
+    super::sys::url_text(&value)
+        .as_deref()
         .and_then(parse_url)
         .ok_or(NetworkFailure::Scheme)
 }

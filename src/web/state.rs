@@ -261,7 +261,7 @@ impl Release {
             drop(listener);
         }
         if let Some(online) = self.online {
-            let _ = global().remove_event_listener_with_callback("online", &online);
+            sys::watch_online(&online, false);
             let _ = online.call0(&JsValue::UNDEFINED);
         }
         if let Some(abort) = self.abort {
@@ -279,9 +279,4 @@ impl Release {
             sys::end_stream(&consumer, None);
         }
     }
-}
-
-/// The global scope as an `EventTarget` (window or worker).
-pub fn global() -> EventTarget {
-    js_sys::global().unchecked_into()
 }

@@ -33,6 +33,36 @@ extern "C" {
         details: Option<Object>,
     ) -> Result<bool, JsValue>;
 
+    /// The description an `error` event carries: `{phase, status, willRetry, attempt,
+    /// delay}` (`null` for a missing status or delay).
+    pub fn error_details(
+        phase: &str,
+        status: Option<u16>,
+        will_retry: bool,
+        attempt: u32,
+        delay: Option<f64>,
+    ) -> Object;
+
+    /// The `{status, headers}` an `open` event carries.
+    pub fn open_details(response: &web_sys::Response) -> Object;
+
+    /// `{status}`: what `onAuthError` is called with.
+    pub fn auth_info(status: u16) -> Object;
+
+    /// `url` parsed against the base URL (`document.baseURI` in a window,
+    /// `location.href` in a worker), as the constructor resolves its argument: its
+    /// `href`, or `None` when it does not parse.
+    pub fn resolve_url(url: &str) -> Option<String>;
+
+    /// What a `url` function gave, as text: a string as is, a `URL` as its `href`.
+    pub fn url_text(value: &JsValue) -> Option<String>;
+
+    /// The origin of `url` (`"null"` when it does not parse).
+    pub fn origin_of(url: &str) -> String;
+
+    /// Adds (`on`) or removes `listener` for the global `online` event.
+    pub fn watch_online(listener: &Function, on: bool);
+
     /// `controller.desiredSize` (0 once closed or errored).
     pub fn desired_size(controller: &Controller) -> f64;
 
@@ -52,8 +82,15 @@ extern "C" {
     pub fn now() -> f64;
 
     /// A new route object for [`deliver_batch`]:
-    /// `{closed: false, consumer: undefined, id: '', comment: undefined}`.
-    pub fn new_route() -> Object;
+    /// `{closed: false, consumer: undefined, id: '', comment}` (`comment`: `onComment`).
+    /// Its members are own data properties: setting them never runs a page's setter.
+    pub fn new_route(comment: Option<Function>) -> Object;
+
+    /// From now on `route` enqueues into `consumer` (`route.consumer`).
+    pub fn route_to(route: &Object, consumer: &Controller);
+
+    /// A function that aborts `controller` (what the inactivity timer calls).
+    pub fn aborter(controller: &web_sys::AbortController) -> Function;
 
     /// Sets `route.closed`, which stops a batch being delivered.
     pub fn mark_closed(route: &Object);

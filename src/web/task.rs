@@ -19,14 +19,14 @@
 
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Response};
 
 use super::options::{Options, PerAttempt};
-use super::state::{global, Sleep, Source};
+use super::state::{Sleep, Source};
 use super::sys;
 use crate::batch::Batch;
 use crate::connection::machine::{Action, Input, Request, ResponseHead};
@@ -171,13 +171,13 @@ async fn online(source: &Source) {
     let Some((promise, wake)) = waiter() else {
         return;
     };
-    let _ = global().add_event_listener_with_callback("online", &wake);
+    sys::watch_online(&wake, true);
     source.online.put(wake);
     if !source.is_closed() {
         let _ = JsFuture::from(promise).await;
     }
     if let Some(listener) = source.online.take() {
-        let _ = global().remove_event_listener_with_callback("online", &listener);
+        sys::watch_online(&listener, false);
     }
 }
 
@@ -293,12 +293,7 @@ async fn attempt(source: &Source, request: Request) -> Action {
         return Action::Stop;
     }
     if let (Some(abort), Some(_)) = (&abort, options.inactivity_timeout_ms) {
-        if let Some(bound) = Reflect::get(abort, &JsValue::from_str("abort"))
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-        {
-            source.on_timeout.put(bound.bind0(abort));
-        }
+        source.on_timeout.put(sys::aborter(abort));
     }
     if let Some(abort) = abort {
         source.abort.put(abort);
@@ -335,7 +330,7 @@ async fn attempt(source: &Source, request: Request) -> Action {
     let retry_after = response_headers.get("retry-after").ok().flatten();
     let final_url = response.url();
     let final_url = if final_url.is_empty() { url } else { final_url };
-    let final_origin = origin_of(&final_url);
+    let final_origin = sys::origin_of(&final_url);
     let head = ResponseHead {
         status,
         content_type: content_type.as_deref(),
@@ -352,7 +347,7 @@ async fn attempt(source: &Source, request: Request) -> Action {
         }
     }
     source.origin.put(JsValue::from_str(&final_origin));
-    if !announce_open(source, open_details(&response)) {
+    if !announce_open(source, Some(sys::open_details(&response))) {
         return Action::Stop;
     }
     drop(options);
@@ -360,13 +355,6 @@ async fn attempt(source: &Source, request: Request) -> Action {
         return body_ended(source, true);
     };
     read_body(source, body.unchecked_into()).await
-}
-
-/// The origin of `url` (`"null"` if it cannot be parsed).
-pub fn origin_of(url: &str) -> String {
-    web_sys::Url::new(url)
-        .map(|url| url.origin())
-        .unwrap_or_else(|_| "null".to_owned())
 }
 
 /// What a rejection (of the fetch or of a body read) means: an `AbortError` that the
@@ -396,7 +384,7 @@ async fn fetch_rejected(
         && options.fetch.is_none()
         && options.cors_mode
         && sys::is_type_error(error)
-        && sys::global_origin().is_some_and(|origin| origin != origin_of(url));
+        && sys::global_origin().is_some_and(|origin| origin != sys::origin_of(url));
     let Some(abort) = probe.then(AbortController::new).and_then(Result::ok) else {
         return connect_failed(source, failure);
     };
@@ -443,9 +431,9 @@ async fn refresh_auth(source: &Source, status: u16, delay_ms: u64) -> bool {
     let Some(hook) = source.options.get().and_then(|o| o.on_auth_error.clone()) else {
         return false;
     };
-    let info = Object::new();
-    let _ = Reflect::set(&info, &JsValue::from_str("status"), &JsValue::from(status));
-    call_user(source, &hook, &info).await.is_ok()
+    call_user(source, &hook, &sys::auth_info(status))
+        .await
+        .is_ok()
 }
 
 /// Fires `open` (the machine has set OPEN); false when a listener
@@ -646,34 +634,13 @@ fn fail(source: &Source, error: &ErrorInfo, finished: bool) {
 /// The non-standard description carried by `error` events: `phase`, `status`,
 /// `willRetry`, `attempt`, `delay`.
 fn error_details(error: &ErrorInfo) -> Object {
-    let details = Object::new();
-    let set = |name: &str, value: JsValue| {
-        let _ = Reflect::set(&details, &JsValue::from_str(name), &value);
-    };
-    set("phase", JsValue::from_str(error.phase.as_str()));
-    set("status", error.status.map_or(JsValue::NULL, JsValue::from));
-    set("willRetry", JsValue::from_bool(error.will_retry));
-    set("attempt", JsValue::from(error.attempt));
-    set(
-        "delay",
-        error
-            .delay_ms
-            .map_or(JsValue::NULL, |d| JsValue::from(d as f64)),
-    );
-    details
-}
-
-/// The non-standard `status` and `headers` carried by the `open` event.
-fn open_details(response: &Response) -> Option<Object> {
-    let details = Object::new();
-    Reflect::set(
-        &details,
-        &JsValue::from_str("status"),
-        &JsValue::from(response.status()),
+    sys::error_details(
+        error.phase.as_str(),
+        error.status,
+        error.will_retry,
+        error.attempt,
+        error.delay_ms.map(|d| d as f64),
     )
-    .ok()?;
-    Reflect::set(&details, &JsValue::from_str("headers"), &response.headers()).ok()?;
-    Some(details)
 }
 
 /// Delivers the batch while the source is not closed: each event to the stream consumer
