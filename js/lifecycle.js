@@ -61,14 +61,20 @@ function each(action) {
     try {
       action(member);
     } catch (error) {
-      reportError(error);
+      report(error);
     }
   }
 }
 
-/** @param {unknown} error */
-function reportError(error) {
+/**
+ * Reports an exception from a page's code the way one thrown by an event listener is
+ * (the global `error` event, through `reportError`; rethrown in a microtask where there
+ * is none), so that the code that called it goes on.
+ * @param {unknown} error
+ */
+export function report(error) {
   if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+  else queueMicrotask(() => { throw error; });
 }
 
 function install() {

@@ -23,17 +23,29 @@
 //   only), `highWaterMark`, `resume`, `onComment`.
 // - Comments are relayed like events, in stream order: each tab's own `onComment` gets
 //   them, whichever tab leads (so the leader's parser always reports comments).
+// - Backpressure is group-wide, so that no tab's queue grows with what the server sends:
+//   the leader's core delivers into a group queue whose room is the least of every
+//   consumer's (its own `stream()`/`for await`, and each follower's, known by credit). A
+//   follower with a consumer grants the leader events up to a number (`credit`: the
+//   count it has received plus its queue's room); while any consumer is full the
+//   leader's core stops reading the body, as a lone source's does. A follower holds a
+//   lock of its own while it grants, so that a stalled leader can tell a tab that went
+//   away (its lock is gone) from a slow one, and stops waiting for it.
 
-import { carriedInit, overlay, pinSuspended, watchLifecycle, unwatchLifecycle } from './lifecycle.js';
+import { carriedInit, overlay, pinSuspended, report, watchLifecycle, unwatchLifecycle } from './lifecycle.js';
 
 /** The prefix of the lock and channel names. */
 export const SHARED_PREFIX = 'eventsource-wasm:shared:';
+/** The prefix of the lock a tab with a consumer holds while in a group: `<prefix><tab>\n<group>`. */
+const TAB_PREFIX = 'eventsource-wasm:tab:';
 
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
 /** How many recent ids a tab remembers to drop replayed events after a change of leader. */
 const SEEN_LIMIT = 1024;
+/** While the group waits for a follower's room, how often the leader checks it is there. */
+const LIVENESS_MS = 1000;
 
 /** @type {WeakMap<object, SharedSource>} The shared core of each shared EventSource. */
 const sharedOf = new WeakMap();
@@ -47,6 +59,24 @@ const sharedOf = new WeakMap();
 export function isSharedLeader(source) {
   const shared = sharedOf.get(source);
   return shared === undefined ? null : shared.leader;
+}
+
+/**
+ * The tabs of group `name` that hold (or have asked for) their tab lock, in a Web Locks
+ * snapshot.
+ * @param {{ held?: { name?: string }[], pending?: { name?: string }[] }} snapshot
+ * @param {string} name
+ */
+function tabsOf(snapshot, name) {
+  const tabs = [];
+  for (const lock of [...(snapshot.held ?? []), ...(snapshot.pending ?? [])]) {
+    const lockName = lock.name ?? '';
+    if (!lockName.startsWith(TAB_PREFIX)) continue;
+    const rest = lockName.slice(TAB_PREFIX.length);
+    const end = rest.indexOf('\n');
+    if (end > 0 && rest.slice(end + 1) === name) tabs.push(rest.slice(0, end));
+  }
+  return tabs;
 }
 
 /** Whether this global can share (Web Locks and BroadcastChannel). */
@@ -109,6 +139,17 @@ export class SharedSource {
   /** @type {Set<string>} */ #seen = new Set();
   #catchUp = false;
   #persistQueued = false;
+  // Leading: the messages relayed since this tab took the lead, each follower's credit
+  // (the count it accepts up to), and the pending check for followers that went away.
+  #sent = 0;
+  /** @type {Map<string, number>} */ #credits = new Map();
+  /** @type {ReturnType<typeof setTimeout> | null} */ #livenessTimer = null;
+  // Following: the leader's id and the count of its messages received (null until known),
+  // the credit last granted, and the release of this tab's own lock.
+  /** @type {string | null} */ #leaderId = null;
+  /** @type {number | null} */ #got = null;
+  #granted = -1;
+  /** @type {(() => void) | null} */ #releaseTabLock = null;
 
   /**
    * @param {EventTarget} shell the user's EventSource object
@@ -185,10 +226,85 @@ export class SharedSource {
       throw new TypeError('This EventSource is already being consumed by stream() or for await.');
     }
     this.#consumer = consumer;
+    this.#holdTabLock();
+    this.#grant(true);
   }
 
-  /** Nothing to wake: a shared connection never waits for one tab's consumer. */
-  pull() {}
+  /** The consumer has room again: wake the core if leading, else grant the leader more. */
+  pull() {
+    if (this.#core !== null) this.#core.pull();
+    else this.#grant(false);
+  }
+
+  /**
+   * Following with a consumer: tells the leader how far it may go (what this tab has
+   * received plus its queue's room). Unless `force`d, only when that moves the limit by at
+   * least half a queue: a message per half queue, not per event read.
+   * @param {boolean} force
+   */
+  #grant(force) {
+    const consumer = this.#consumer;
+    if (this.#core !== null || consumer === null || this.#closed || this.#suspended) return;
+    if (this.#got === null || this.#leaderId === null) return;
+    const room = Math.max(0, consumer.desiredSize ?? 0);
+    const limit = this.#got + room;
+    if (!force && limit - this.#granted < Math.max(1, this.#highWaterMark / 2)) return;
+    this.#granted = limit;
+    this.#post({ t: 'credit', to: this.#leaderId, limit });
+  }
+
+  /**
+   * With a consumer, in the group: holds this tab's lock (until it leaves the group or its
+   * document goes away), by which a leader knows it is there.
+   */
+  #holdTabLock() {
+    if (this.#releaseTabLock !== null || this.#consumer === null || this.#channel === null) return;
+    if (this.#release !== null) return; // leading
+    const held = new Promise((resolve) => { this.#releaseTabLock = () => resolve(undefined); });
+    navigator.locks.request(`${TAB_PREFIX}${this.#me}\n${this.#name}`, () => held).catch(() => {});
+  }
+
+  /**
+   * Leading: the room of the group queue the core delivers into — the least of this tab's
+   * consumer's and every follower's credit.
+   */
+  #room() {
+    let room = this.#consumer === null ? Infinity : (this.#consumer.desiredSize ?? 0);
+    let waitsForFollower = false;
+    for (const limit of this.#credits.values()) {
+      const left = limit - this.#sent;
+      if (left <= 0) waitsForFollower = true;
+      room = Math.min(room, left);
+    }
+    if (waitsForFollower) this.#checkLiveness();
+    return room;
+  }
+
+  /**
+   * While the group waits for a follower, checks every `LIVENESS_MS` that each follower
+   * it waits for still holds its lock (a document that went away has released it), and
+   * stops waiting for those that do not.
+   */
+  #checkLiveness() {
+    if (this.#livenessTimer !== null) return;
+    this.#livenessTimer = setTimeout(() => {
+      this.#livenessTimer = null;
+      if (this.#core === null) return;
+      navigator.locks.query().then((snapshot) => {
+        if (this.#core === null) return;
+        const alive = new Set(tabsOf(snapshot, this.#name));
+        let gone = false;
+        for (const [tab, limit] of this.#credits) {
+          if (limit - this.#sent <= 0 && !alive.has(tab)) {
+            this.#credits.delete(tab);
+            gone = true;
+          }
+        }
+        if (gone) this.#core.pull();
+        else if ([...this.#credits.values()].some((limit) => limit - this.#sent <= 0)) this.#checkLiveness();
+      }, () => {});
+    }, LIVENESS_MS);
+  }
 
   persist() {
     if (this.#cursor !== null) this.#cursor.write(this.lastEventId);
@@ -226,6 +342,7 @@ export class SharedSource {
     channel.onmessage = (event) => this.#receive(event.data);
     this.#channel = channel;
     this.#post({ t: 'hello' });
+    this.#holdTabLock();
     const waiting = new AbortController();
     this.#waiting = waiting;
     navigator.locks.request(this.#name, { signal: waiting.signal }, () => this.#lead(waiting))
@@ -237,6 +354,10 @@ export class SharedSource {
     const core = this.#core;
     this.#core = null;
     if (core !== null) core.close();
+    if (this.#granted >= 0 && this.#leaderId !== null) {
+      this.#post({ t: 'credit', to: this.#leaderId, limit: null });
+    }
+    this.#endFlow();
     this.#release?.();
     this.#release = null;
     this.#waiting?.abort();
@@ -245,12 +366,25 @@ export class SharedSource {
     this.#channel = null;
   }
 
+  /** Forgets the flow state of either role (leaving the group, or taking the lead). */
+  #endFlow() {
+    this.#releaseTabLock?.();
+    this.#releaseTabLock = null;
+    if (this.#livenessTimer !== null) clearTimeout(this.#livenessTimer);
+    this.#livenessTimer = null;
+    this.#credits.clear();
+    this.#sent = 0;
+    this.#leaderId = null;
+    this.#got = null;
+    this.#granted = -1;
+  }
+
   /** @param {Record<string, unknown>} note */
   #post(note) {
     try {
       this.#channel?.postMessage({ ...note, from: this.#me });
     } catch (error) {
-      if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+      report(error);
     }
   }
 
@@ -264,24 +398,49 @@ export class SharedSource {
     this.#post({ t: 'leader' });
     this.#leaderChanged();
     this.#catchUp = false;
+    this.#endFlow();
     const held = new Promise((resolve) => { this.#release = () => resolve(undefined); });
+    const release = this.#release;
+    // The followers with a consumer (each holds its tab lock) hold the group back until
+    // their first credit arrives (they grant on hearing `leader`), so that nothing piles
+    // up in theirs before this tab knows their room.
+    navigator.locks.query().then((snapshot) => snapshot, () => ({})).then((snapshot) => {
+      if (this.#release !== release || this.#closed || this.#suspended) return;
+      for (const tab of tabsOf(snapshot, this.#name)) {
+        if (tab !== this.#me && !this.#credits.has(tab)) this.#credits.set(tab, 0);
+      }
+      this.#connect();
+    });
+    return held;
+  }
+
+  /** Leading: opens the connection, its messages delivered into the group queue. */
+  #connect() {
     /** @type {any} */
     let core = null;
     const relay = { dispatchEvent: (/** @type {Event} */ event) => this.#relay(core, event) };
     const onComment = (/** @type {string} */ text) => this.#relayComment(core, text);
+    const self = this;
+    // The group queue: the core delivers every message here, and reads its room.
+    const group = {
+      get desiredSize() { return self.#core === core ? self.#room() : 0; },
+      enqueue: (/** @type {any} */ item) => this.#relayMessage(core, item),
+      close() {},
+      error() {},
+    };
     try {
       core = this.#create(relay, this.#url,
         carriedInit(this.#init, this.#lastEventId, this.#reconnectionTime, { signal: undefined, onComment }));
+      core.attach(group);
     } catch (error) {
       // An options getter threw this time: this tab cannot lead; let another try.
-      if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+      report(error);
       this.#release?.();
       this.#release = null;
       this.close();
-      return held;
+      return;
     }
     this.#core = core;
-    return held;
   }
 
   /**
@@ -291,11 +450,7 @@ export class SharedSource {
    */
   #relay(core, event) {
     if (core === null || this.#core !== core) return true;
-    if (event instanceof MessageEvent) {
-      const note = { t: 'msg', type: event.type, data: event.data, id: event.lastEventId, origin: event.origin };
-      this.#post(note);
-      this.#deliver(note, event);
-    } else if (event.type === 'open') {
+    if (event.type === 'open') {
       const any = /** @type {any} */ (event);
       const headers = any.headers instanceof Headers ? [...any.headers] : undefined;
       this.#lastOpen = { status: any.status, headers };
@@ -312,6 +467,20 @@ export class SharedSource {
       this.#failed(details, closed, event);
     }
     return true;
+  }
+
+  /**
+   * A message the leader's core delivered into the group queue: relayed to the other
+   * tabs (numbered, for their credit), then delivered here.
+   * @param {any} core
+   * @param {{ type: string, data: string, lastEventId: string, origin: string }} item
+   */
+  #relayMessage(core, item) {
+    if (core === null || this.#core !== core) return;
+    this.#sent += 1;
+    const note = { t: 'msg', type: item.type, data: item.data, id: item.lastEventId, origin: item.origin, n: this.#sent };
+    this.#post(note);
+    this.#deliver(note);
   }
 
   /**
@@ -336,8 +505,7 @@ export class SharedSource {
     try {
       hook(text);
     } catch (error) {
-      if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
-      else queueMicrotask(() => { throw error; });
+      report(error);
     }
   }
 
@@ -348,8 +516,17 @@ export class SharedSource {
       if (this.#core !== null) {
         this.#post({
           t: 'state', to: note.from, state: this.#readyState, open: this.#lastOpen,
-          id: this.#core.lastEventId, time: this.#core.reconnectionTime,
+          id: this.#core.lastEventId, time: this.#core.reconnectionTime, n: this.#sent,
         });
+      }
+      return;
+    }
+    if (note.t === 'credit') {
+      // (Leading: this tab holds the lock, its connection open or about to be.)
+      if (note.to === this.#me && this.#release !== null && typeof note.from === 'string') {
+        if (typeof note.limit === 'number') this.#credits.set(note.from, note.limit);
+        else this.#credits.delete(note.from);
+        this.#core?.pull();
       }
       return;
     }
@@ -359,17 +536,23 @@ export class SharedSource {
         if (note.to !== this.#me) return;
         this.#lastEventId = note.id;
         this.#reconnectionTime = note.time;
+        this.#following(note.from, note.n);
         if (note.state === OPEN && this.#readyState === CONNECTING) this.#opened(note.open);
         return;
       case 'leader':
         this.#catchUp = this.#seen.size > 0;
+        this.#following(note.from, 0);
         this.#leaderChanged();
         return;
       case 'open':
         this.#opened(note);
         return;
       case 'msg':
-        this.#deliver(note, undefined);
+        if (this.#leaderId === null || note.from === this.#leaderId) {
+          if (this.#leaderId === null) this.#following(note.from, note.n);
+          else if (typeof note.n === 'number') this.#got = note.n;
+        }
+        this.#deliver(note);
         return;
       case 'comment':
         this.#comment(note.text);
@@ -381,6 +564,20 @@ export class SharedSource {
         return;
       default:
     }
+  }
+
+  /**
+   * Following `leader`, of whose messages this tab has received `count`: a consumer's
+   * credit goes to it from now on.
+   * @param {unknown} leader
+   * @param {unknown} count
+   */
+  #following(leader, count) {
+    if (typeof leader !== 'string' || typeof count !== 'number') return;
+    if (leader !== this.#leaderId) this.#granted = -1;
+    this.#leaderId = leader;
+    this.#got = count;
+    this.#grant(true);
   }
 
   /** @param {{ status?: number, headers?: [string, string][], [k: string]: any } | null} info */
@@ -425,6 +622,7 @@ export class SharedSource {
       this.#channel?.close();
       this.#channel = null;
       if (core !== null) core.close();
+      this.#endFlow();
     } else {
       this.#readyState = CONNECTING;
     }
@@ -437,9 +635,8 @@ export class SharedSource {
    * A message event, here: dropped if it is a replay of one already seen (after a change
    * of leader), else dispatched (or queued for a stream consumer).
    * @param {Note} note
-   * @param {MessageEvent | undefined} event the core's own event (leader)
    */
-  #deliver(note, event) {
+  #deliver(note) {
     if (this.#closed) return;
     const id = note.id;
     if (this.#catchUp) {
@@ -459,7 +656,7 @@ export class SharedSource {
     if (this.#consumer !== null) {
       this.#consumer.enqueue({ type: note.type, data: note.data, lastEventId: id, origin: note.origin });
     } else {
-      this.#shell.dispatchEvent(event ?? new MessageEvent(note.type, {
+      this.#shell.dispatchEvent(new MessageEvent(note.type, {
         data: note.data, origin: note.origin, lastEventId: id,
       }));
     }

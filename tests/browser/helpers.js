@@ -177,9 +177,12 @@ export function stubOnLine(value) {
 /**
  * A `fetch` for the `fetch` option that hands the body on in pieces of at most `piece`
  * bytes, only when the reader asks (highWaterMark 0), counting what it handed on in
- * `meter.bytes`: a probe of how much of the response the source has read.
+ * `meter.bytes`: a probe of how much of the response the source has read. `win`: the
+ * realm whose `fetch`, streams and `Response` it uses (a source in a frame checks that it
+ * gets its own realm's `Response`).
  */
-export function meteredFetch(piece = 4096) {
+export function meteredFetch(piece = 4096, win = globalThis) {
+  const { fetch, ReadableStream, Response } = win;
   const meter = { bytes: 0, fetch: null };
   meter.fetch = async (request) => {
     const response = await fetch(request);

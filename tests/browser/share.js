@@ -6,6 +6,7 @@
 // the shape of suite.js's `tests` (suite.js appends them).
 import {
   SERVER, w, HANG, newKey, sse, serverLog, streamRequests, until, assert, equal, throws, sleep,
+  meteredFetch,
 } from './helpers.js';
 
 export const tests = [];
@@ -275,4 +276,83 @@ test('shared: a follower iterates with for await; leaving the loop detaches that
   await until(() => leader.seen.length >= before + 2, { what: 'the leader streams on' });
   equal([await live(key), leader.source.readyState], [1, 1]);
   leader.source.close();
+});
+
+/**
+ * Two tabs sharing `/stream?gen=tiny` (`count` events `data: <6 digits>`, then `done`),
+ * opened in one task so that A (first in the lock's queue) leads and B follows from the
+ * start. A reads through a metered `fetch` in its own realm: `meter.bytes` is how much of
+ * the body the group has read.
+ */
+async function flowPair(ctx, count, initA, initB) {
+  const key = newKey('flow');
+  const url = `${SERVER}/stream?gen=tiny&count=${count}&key=${key}`;
+  const [fa, fb] = [await frame(ctx), await frame(ctx)];
+  const meter = meteredFetch(4096, fa.contentWindow);
+  const a = openIn(fa, url, { shared: key, fetch: meter.fetch, ...initA });
+  const b = openIn(fb, url, { shared: key, ...initB });
+  return { a, b, meter, fa, fb };
+}
+
+/** Reads `iterator` to the `done` event, checking the events' order; how many messages. */
+async function drain(iterator, from) {
+  let n = from;
+  for (;;) {
+    const { value, done } = await iterator.next();
+    assert(!done, 'ended before the done event');
+    if (value.type === 'done') return n;
+    if (n % 5000 === 0) equal(value.data, String(n).padStart(6, '0'), `event ${n}`);
+    n += 1;
+  }
+}
+
+test('shared: a follower\'s stalled for await holds the group\'s reading back (nothing piles up in any tab); then every tab gets every event', async (ctx) => {
+  const count = 50000; // 0.7 MB
+  const { a, b, meter, fa, fb } = await flowPair(ctx, count, {}, { highWaterMark: 16 });
+  const iterator = b.source[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  equal(first.value.data, '000000');
+  await sleep(400);
+  const stalled = meter.bytes;
+  // 16 queued + the events of a 1 KiB parse step + one 4 KiB piece, and the credit
+  // messages in flight: a few KiB, not 0.7 MB.
+  assert(stalled <= 24 * 1024, `read ${stalled} bytes while the follower's consumer stalled`);
+  assert(a.seen.length <= 2000, `the leader's own listeners got ${a.seen.length} events meanwhile`);
+  await sleep(300);
+  equal(meter.bytes, stalled, 'no reading while the follower stalls');
+  equal(a.log, ['open:1'], 'no error at the leader (its inactivity timer waits too)');
+  equal([fa.contentWindow.__isSharedLeader(a.source), fb.contentWindow.__isSharedLeader(b.source)], [true, false]);
+  equal(await drain(iterator, 1), count, 'the follower\'s events');
+  await until(() => a.seen.length === count, { what: 'every event at the leader' });
+  equal(a.seen.map((e) => Number(e.data)).every((v, i) => v === i), true, 'the leader\'s events in order');
+  await iterator.return();
+  a.source.close();
+});
+
+test('shared: the leader\'s own stalled for await holds the group back too', async (ctx) => {
+  const count = 20000;
+  const { a, b, meter } = await flowPair(ctx, count, { highWaterMark: 8 }, {});
+  const iterator = a.source[Symbol.asyncIterator]();
+  await iterator.next();
+  await sleep(400);
+  const stalled = meter.bytes;
+  assert(stalled <= 24 * 1024, `read ${stalled} bytes while the leader's consumer stalled`);
+  assert(b.seen.length <= 2000, `the follower got ${b.seen.length} events meanwhile`);
+  equal(await drain(iterator, 1), count, 'the leader\'s events');
+  await until(() => b.seen.length === count, { what: 'every event at the follower' });
+  await iterator.return();
+  b.source.close();
+});
+
+test('shared: a follower that goes away while its consumer stalls no longer holds the group back', async (ctx) => {
+  const count = 20000;
+  const { a, b, meter, fb } = await flowPair(ctx, count, {}, { highWaterMark: 8 });
+  const iterator = b.source[Symbol.asyncIterator]();
+  await iterator.next();
+  await sleep(300);
+  assert(meter.bytes <= 24 * 1024, `read ${meter.bytes} bytes while the follower stalled`);
+  // Its document destroyed (a crashed or killed tab: no goodbye over the channel).
+  fb.remove();
+  await until(() => a.seen.length === count, { what: 'every event at the leader once the follower is gone', timeout: 10000 });
+  a.source.close();
 });

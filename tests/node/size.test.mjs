@@ -14,9 +14,11 @@ import { pageFiles, summarize } from '../../bench/page-size.mjs';
  * size measured on 2026-11-25 (the bundled entry, the glue on the sans-I/O machine,
  * `onComment` and the `url` function: 40,695 B) + 2 %, while the core is being shrunk
  * (issue #12): lower it to each size reached, so that growth fails here. (Opt-level `s`
- * for the parser's speed then took 41,282 B of it.)
+ * for the parser's speed then took 41,282 B of it; group backpressure for shared sources
+ * cost ~650 B, paid for by moving URL parsing, the event details and the route's setters
+ * into js/glue.js: 41,108 B.)
  */
-const BUDGET_BYTES = 41_500;
+const BUDGET_BYTES = 41_250;
 
 /** The issue's target (≤ 12 KB brotli; aim for 8). Printed, not enforced, until reached. */
 const TARGET_BYTES = 12_000;
