@@ -49,11 +49,12 @@ test('shared: pages of one context share one connection; a frozen or closed lead
       await page.goto(`${server}/tests/browser/bfcache.html?shared=1&key=${key}`);
       pages.push(page);
     }
+    // (The page's module awaits the wasm, so it may still be loading after `load`.)
     /** @param {import('playwright-core').Page} page */
     const state = (page) => page.evaluate(() => ({
-      ids: /** @type {any} */ (globalThis).__record.ids,
-      events: /** @type {any} */ (globalThis).__record.events,
-      leader: /** @type {any} */ (globalThis).__isLeader(),
+      ids: /** @type {any} */ (globalThis).__record?.ids ?? [],
+      events: /** @type {any} */ (globalThis).__record?.events ?? [],
+      leader: /** @type {any} */ (globalThis).__isLeader?.() ?? false,
     }));
     const leaderIndex = async (/** @type {import('playwright-core').Page[]} */ among) => {
       const states = await Promise.all(among.map(state));
