@@ -33,8 +33,12 @@ use crate::connection::machine::{Action, Input, Request, ResponseHead};
 use crate::connection::{ErrorInfo, NetworkFailure, ReadyState};
 
 /// While a stream consumer is attached, a chunk is parsed this many bytes at a time and
-/// the queue is checked in between, so it overshoots `highWaterMark` by at most the
-/// events that this many bytes complete.
+/// the queue is checked in between. A step that completes no event (the middle of a
+/// long event) doubles the next one, up to [`FEED_SLICE`], so that a long event is not
+/// parsed in hundreds of small calls; a step that completes one sets the next back to
+/// this size. So the queue overshoots `highWaterMark` by at most the events one step
+/// completes: those of this many bytes, or, right after a stretch that completed none,
+/// those of at most that stretch's length again (never more than `FEED_SLICE`).
 const CONSUMER_SLICE: usize = 1024;
 
 /// At most this many bytes of a chunk are copied into wasm memory and parsed at once,
@@ -512,6 +516,7 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Action {
         .unwrap_or_else(|| JsValue::from_str("null"));
     let mut batch = Batch::default();
     let mut slice = Vec::new();
+    let mut consumer_step = CONSUMER_SLICE;
     loop {
         if !wait_for_room(source).await {
             return Action::Stop;
@@ -557,15 +562,12 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Action {
                     .copy_to(&mut slice);
             }
             offset = end;
-            // ...parsed in `CONSUMER_SLICE` steps while a consumer is attached, so
-            // that its queue is checked between them.
+            // ...parsed in `CONSUMER_SLICE` steps (or longer, see there) while a
+            // consumer is attached, so that its queue is checked between them.
             let mut parsed = 0;
             while parsed < slice.len() {
-                let step_len = if source.consumer.is_set() {
-                    CONSUMER_SLICE
-                } else {
-                    FEED_SLICE
-                };
+                let attached = source.consumer.is_set();
+                let step_len = if attached { consumer_step } else { FEED_SLICE };
                 let step_end = slice.len().min(parsed.saturating_add(step_len));
                 let (input, sink) = (slice.get(parsed..step_end).unwrap_or_default(), &mut batch);
                 parsed = step_end;
@@ -583,6 +585,11 @@ async fn read_body(source: &Source, stream: sys::Stream) -> Action {
                 }
                 let Some(queued) = queued else {
                     return Action::Stop;
+                };
+                consumer_step = if attached && queued == 0 {
+                    consumer_step.saturating_mul(2).min(FEED_SLICE)
+                } else {
+                    CONSUMER_SLICE
                 };
                 let unparsed = parsed < slice.len() || offset < total;
                 if queued > 0 && unparsed && !wait_for_room(source).await {

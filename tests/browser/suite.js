@@ -1200,6 +1200,32 @@ test('fromReadableStream + for await: the source is pulled only as the queue nee
   equal([source.readyState, cancelled], [2, true]);
 }, { ...nonSpec, notNative: 'not shipped in Chromium yet' });
 
+test('fromReadableStream + for await: after a long event, one long parse step at most, then short ones again', async (ctx) => {
+  // One chunk: a 192 KiB event (parsed in steps that double while they complete
+  // nothing, up to 64 KiB), then 40,000 tiny events with ids (14-19 bytes each).
+  const tiny = Array.from({ length: 40000 }, (_, i) => `id: ${i + 1}\ndata: x\n\n`).join('');
+  const body = new TextEncoder().encode(`data: ${'y'.repeat(192 * 1024)}\n\n${tiny}`);
+  const stream = new ReadableStream({
+    start(controller) { controller.enqueue(body); controller.close(); },
+  });
+  const source = ctx.EventSource.fromReadableStream(stream, { highWaterMark: 4 });
+  ctx.cleanup(() => source.close());
+  const iterator = source[Symbol.asyncIterator]();
+  equal((await iterator.next()).value.data.length, 192 * 1024);
+  await sleep(100);
+  // `lastEventId` is the id of the last event parsed (queued or not): the step that
+  // ended the long event queued at most 64 KiB of tiny events, not all 40,000.
+  const first = Number(source.lastEventId);
+  assert(first >= 1 && first <= 4700, `parsed up to event ${first} while the consumer stalled`);
+  let id = 0;
+  while (id < first) id = Number((await iterator.next()).value.lastEventId);
+  await sleep(100);
+  // Back to 1 KiB steps (at most ~73 events each) once a step has completed events.
+  const second = Number(source.lastEventId);
+  assert(second - first <= 200, `parsed on to event ${second} after draining to ${first}`);
+  await iterator.return();
+}, { ...nonSpec, notNative: 'not shipped in Chromium yet' });
+
 test('for await: next() called again before the first settles: the reads are queued and get the events in order', async (ctx) => {
   const source = open(ctx, sse({ script: [pause(100), w('data: a\n\n'), pause(50), w('data: b\n\ndata: c\n\n'), HANG] }));
   const iterator = source[Symbol.asyncIterator]();
