@@ -354,9 +354,9 @@ export class SharedSource {
     const core = this.#core;
     this.#core = null;
     if (core !== null) core.close();
-    if (this.#granted >= 0 && this.#leaderId !== null) {
-      this.#post({ t: 'credit', to: this.#leaderId, limit: null });
-    }
+    // Withdraw from the flow (to whichever tab leads: a leader may count this tab from
+    // its tab lock before any credit of it arrived).
+    if (this.#granted >= 0 || this.#releaseTabLock !== null) this.#post({ t: 'credit', limit: null });
     this.#endFlow();
     this.#release?.();
     this.#release = null;
@@ -523,11 +523,15 @@ export class SharedSource {
     }
     if (note.t === 'credit') {
       // (Leading: this tab holds the lock, its connection open or about to be.)
-      if (note.to === this.#me && this.#release !== null && typeof note.from === 'string') {
-        if (typeof note.limit === 'number') this.#credits.set(note.from, note.limit);
-        else this.#credits.delete(note.from);
-        this.#core?.pull();
+      if (this.#release === null || typeof note.from !== 'string') return;
+      if (note.limit === null) {
+        this.#credits.delete(note.from);
+      } else if (note.to === this.#me && typeof note.limit === 'number') {
+        this.#credits.set(note.from, note.limit);
+      } else {
+        return;
       }
+      this.#core?.pull();
       return;
     }
     if (this.#core !== null) return;

@@ -356,3 +356,38 @@ test('shared: a follower that goes away while its consumer stalls no longer hold
   await until(() => a.seen.length === count, { what: 'every event at the leader once the follower is gone', timeout: 10000 });
   a.source.close();
 });
+
+test('shared: a leader holds back for each tab that holds a tab lock until its credit; a credit bounds it; a withdrawal frees it', async (ctx) => {
+  const count = 20000;
+  const key = newKey('flow-credit');
+  const name = `eventsource-wasm:shared:${key}`;
+  // This window plays a follower with a consumer: it holds a tab lock of the group and
+  // talks over the channel; the frame's source leads.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await new Promise((resolve) => {
+    navigator.locks.request(`eventsource-wasm:tab:test\n${name}`, () => { resolve(); return held; });
+  });
+  ctx.cleanup(() => release());
+  const channel = new BroadcastChannel(name);
+  ctx.cleanup(() => channel.close());
+  const leader = new Promise((resolve) => {
+    channel.onmessage = (e) => { if (e.data.t === 'leader') resolve(e.data.from); };
+  });
+  const f = await frame(ctx);
+  const meter = meteredFetch(4096, f.contentWindow);
+  const a = openIn(f, `${SERVER}/stream?gen=tiny&count=${count}&key=${key}`, { shared: key, fetch: meter.fetch });
+  const from = await leader;
+  await until(() => a.log.includes('open:1'), { what: 'open' });
+  await sleep(300);
+  equal([meter.bytes, a.seen.length], [0, 0], 'nothing read before the first credit of a tab with a consumer');
+  channel.postMessage({ t: 'credit', to: from, limit: 100, from: 'test' });
+  await until(() => a.seen.length >= 100, { what: '100 events' });
+  await sleep(300);
+  // At most one 1 KiB parse step (73 tiny events) past the credit.
+  assert(a.seen.length <= 100 + 73, `${a.seen.length} events for a credit of 100`);
+  channel.postMessage({ t: 'credit', limit: null, from: 'test' });
+  await until(() => a.seen.length === count, { what: 'every event once the tab withdrew' });
+  equal(a.seen.map((e) => Number(e.data)).every((v, i) => v === i), true, 'in order');
+  a.source.close();
+});
