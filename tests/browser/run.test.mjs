@@ -2,26 +2,19 @@
 // playwright-core: our EventSource in a window and in a dedicated worker, and the
 // browser's native EventSource on the spec tests (to prove each test encodes native
 // behaviour). Needs SSE_SERVER_URL (scripts/test.sh starts the server) and a built pkg/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from './chromium.mjs';
+import { chromiumForTests } from './chromium.mjs';
 import { SUITE_RUNS, runName } from './node_util.mjs';
 
 const server = process.env.SSE_SERVER_URL;
 const only = process.env.ONLY ?? '';
 
-let browser;
-before(async () => {
-  assert.ok(server, 'SSE_SERVER_URL is not set: run scripts/test.sh');
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 for (const { mode, impl } of SUITE_RUNS) {
   test(runName({ mode, impl }), async (t) => {
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     const problems = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     const query = new URLSearchParams({ mode, impl, only });

@@ -5,21 +5,13 @@
 // misses or repeats an event. The test dispatches `freeze`/`resume` itself: headless
 // Chromium never freezes a visible page (CDP Page.setWebLifecycleState 'frozen' does
 // nothing to one). Needs SSE_SERVER_URL and a built pkg/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from './chromium.mjs';
+import { chromiumForTests } from './chromium.mjs';
 import { poll as pollUntil } from './node_util.mjs';
 
 const server = process.env.SSE_SERVER_URL;
-/** @type {import('playwright-core').Browser} */
-let browser;
-before(async () => {
-  assert.ok(server, 'SSE_SERVER_URL is not set: run scripts/test.sh');
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 /** @param {string} key */
 async function serverState(key) {
@@ -40,7 +32,7 @@ function consecutive(ids, what) {
 }
 
 test('shared: pages of one context share one connection; a frozen or closed leader hands over with Last-Event-ID', async () => {
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   try {
     const key = `pages-${Date.now().toString(36)}`;
     const pages = [];

@@ -16,9 +16,9 @@
 // DevTools network instrumentation keeps a record per request in the renderer (see the
 // `fetch() alone` baseline). Every figure is printed as a test diagnostic (`# {…}`).
 // Needs SSE_SERVER_URL and a built pkg/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from './chromium.mjs';
+import { chromiumForTests } from './chromium.mjs';
 
 const server = process.env.SSE_SERVER_URL;
 const CYCLES = Number(process.env.SOAK_CYCLES ?? 200);
@@ -41,15 +41,12 @@ const MAX_EXCESS_PER_ATTEMPT = 100;
 // Cycles: live objects per cycle (a leaked source leaves several).
 const MAX_OBJECTS_PER_CYCLE = 0.1;
 
-let browser;
-before(async () => {
-  assert.ok(server, 'SSE_SERVER_URL is not set: run scripts/test.sh');
-  assert.ok(Number.isInteger(CYCLES) && CYCLES >= 20, `SOAK_CYCLES=${process.env.SOAK_CYCLES}: an integer ≥ 20`);
-  assert.ok(Number.isInteger(RECONNECTS) && RECONNECTS >= 40, `SOAK_RECONNECTS=${process.env.SOAK_RECONNECTS}: an integer ≥ 40`);
-  browser = await launchChromium({ exposeGc: true });
-});
-after(async () => {
-  await browser?.close();
+const browser = chromiumForTests({
+  exposeGc: true,
+  check() {
+    assert.ok(Number.isInteger(CYCLES) && CYCLES >= 20, `SOAK_CYCLES=${process.env.SOAK_CYCLES}: an integer ≥ 20`);
+    assert.ok(Number.isInteger(RECONNECTS) && RECONNECTS >= 40, `SOAK_RECONNECTS=${process.env.SOAK_RECONNECTS}: an integer ≥ 40`);
+  },
 });
 
 /** Prototypes whose live instances `__heapUsage` counts (CDP `Runtime.queryObjects`). */
@@ -61,7 +58,7 @@ const COUNTED = ['Promise', 'Function', 'Object', 'Response', 'EventTarget'];
  * number of live instances of each of {@link COUNTED} (exact, unlike byte counts).
  */
 async function soakPage() {
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(error.message));
