@@ -10,11 +10,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 trap stop_server EXIT
 
-ensure_wasm_target
-ensure_wasm_bindgen
 ensure_chromium
-ensure_node_modules
-bash scripts/build.sh
+build_package
 
 # The parser alone: bench/parser-bench wraps the crate's public `parser::Parser` in a
 # `ParserBench` export (same release profile), built into bench/vendor/pkg-bench/

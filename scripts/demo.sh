@@ -5,10 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-ensure_wasm_target
-ensure_wasm_bindgen
-ensure_node_modules
-bash scripts/build.sh
+build_package
 step "starting the demo server"
 cargo build --release -q -p sse-server
 echo "open http://127.0.0.1:${PORT:-8080}/www/"

@@ -231,3 +231,12 @@ stop_webkit_driver() {
     WEBKIT_DRIVER_PID=
   fi
 }
+
+# Builds the package (scripts/build.sh, with its arguments) after installing what the
+# build needs: the wasm target, wasm-bindgen-cli, the npm packages (wasm-opt, esbuild).
+build_package() {
+  ensure_wasm_target
+  ensure_wasm_bindgen
+  ensure_node_modules
+  bash "$ROOT/scripts/build.sh" "$@"
+}

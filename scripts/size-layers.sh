@@ -8,10 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-ensure_wasm_target
-ensure_wasm_bindgen
-ensure_node_modules
-bash scripts/build.sh >/dev/null
+build_package >/dev/null
 
 target="${CARGO_TARGET_DIR:-$ROOT/target}/size-layers"
 out=$(mktemp -d)

@@ -10,59 +10,58 @@ use wasm_bindgen::prelude::*;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
+/// What the layer drives: the parser alone.
 #[cfg(not(feature = "machine"))]
-mod layer {
-    use super::*;
-    use eventsource_wasm::parser::Parser;
+type Core = eventsource_wasm::parser::Parser;
+/// What the layer drives: the connection machine (with its parser).
+#[cfg(feature = "machine")]
+type Core = eventsource_wasm::connection::machine::Machine;
 
-    /// The parser and its batch.
-    #[wasm_bindgen]
-    pub struct Layer {
-        parser: Parser,
-        batch: Batch,
+/// The core and the batch it fills.
+#[wasm_bindgen]
+pub struct Layer {
+    core: Core,
+    batch: Batch,
+}
+
+#[wasm_bindgen]
+impl Layer {
+    /// The batch's text.
+    pub fn text(&self) -> String {
+        self.batch.text().to_owned()
     }
+    /// The batch's records.
+    pub fn meta(&self) -> Vec<u32> {
+        self.batch.meta().to_vec()
+    }
+    /// Empties the batch.
+    pub fn clear(&mut self) {
+        self.batch.clear()
+    }
+}
 
-    #[wasm_bindgen]
-    impl Layer {
-        /// A parser with this buffer limit.
-        #[wasm_bindgen(constructor)]
-        pub fn new(max_buffer: usize) -> Layer {
-            Layer {
-                parser: Parser::with_max_buffer(max_buffer),
-                batch: Batch::new(),
-            }
+#[cfg(not(feature = "machine"))]
+#[wasm_bindgen]
+impl Layer {
+    /// A parser with this buffer limit.
+    #[wasm_bindgen(constructor)]
+    pub fn new(max_buffer: usize) -> Layer {
+        Layer {
+            core: Core::with_max_buffer(max_buffer),
+            batch: Batch::new(),
         }
-        /// Parses a chunk into the batch; false on an event over the limit.
-        pub fn feed(&mut self, chunk: &[u8]) -> bool {
-            self.parser.feed(chunk, &mut self.batch).is_ok()
-        }
-        /// The batch's text.
-        pub fn text(&self) -> String {
-            self.batch.text().to_owned()
-        }
-        /// The batch's records.
-        pub fn meta(&self) -> Vec<u32> {
-            self.batch.meta().to_vec()
-        }
-        /// Empties the batch.
-        pub fn clear(&mut self) {
-            self.batch.clear()
-        }
+    }
+    /// Parses a chunk into the batch; false on an event over the limit.
+    pub fn feed(&mut self, chunk: &[u8]) -> bool {
+        self.core.feed(chunk, &mut self.batch).is_ok()
     }
 }
 
 #[cfg(feature = "machine")]
-mod layer {
+mod machine {
     use super::*;
-    use eventsource_wasm::connection::machine::{Action, Config, Input, Machine, ResponseHead};
+    use eventsource_wasm::connection::machine::{Action, Config, Input, ResponseHead};
     use eventsource_wasm::connection::{NetworkFailure, ReconnectPolicy};
-
-    /// The connection machine (with its parser) and a batch.
-    #[wasm_bindgen]
-    pub struct Layer {
-        machine: Machine,
-        batch: Batch,
-    }
 
     /// A number per action, so that every branch stays.
     fn code(action: Action) -> f64 {
@@ -82,12 +81,19 @@ mod layer {
         }
     }
 
+    impl Layer {
+        /// Reports `input` and codes the answer.
+        fn step(&mut self, input: Input<'_>, now: f64, random: f64) -> f64 {
+            code(self.core.handle(input, now, random, &mut self.batch))
+        }
+    }
+
     #[wasm_bindgen]
     impl Layer {
         /// A machine for `url` (its origin given) with the default policy.
         #[wasm_bindgen(constructor)]
         pub fn new(url: String, origin: String, max_buffer: usize) -> Layer {
-            let machine = Machine::new(Config {
+            let core = Core::new(Config {
                 url,
                 origin,
                 policy: ReconnectPolicy::default(),
@@ -99,16 +105,13 @@ mod layer {
                 wait_for_online: true,
             });
             Layer {
-                machine,
+                core,
                 batch: Batch::new(),
             }
         }
         /// `Input::Go`.
         pub fn go(&mut self, offline: bool, now: f64, random: f64) -> f64 {
-            code(
-                self.machine
-                    .handle(Input::Go { offline }, now, random, &mut self.batch),
-            )
+            self.step(Input::Go { offline }, now, random)
         }
         /// `Input::Response`.
         #[allow(clippy::too_many_arguments)]
@@ -130,24 +133,15 @@ mod layer {
                 final_origin: &final_origin,
                 redirected,
             };
-            code(
-                self.machine
-                    .handle(Input::Response(head), now, 0.0, &mut self.batch),
-            )
+            self.step(Input::Response(head), now, 0.0)
         }
         /// `Input::Chunk`.
         pub fn chunk(&mut self, chunk: &[u8]) -> f64 {
-            code(
-                self.machine
-                    .handle(Input::Chunk(chunk), 0.0, 0.0, &mut self.batch),
-            )
+            self.step(Input::Chunk(chunk), 0.0, 0.0)
         }
         /// `Input::End`.
         pub fn end(&mut self, clean: bool, now: f64, random: f64) -> f64 {
-            code(
-                self.machine
-                    .handle(Input::End { clean }, now, random, &mut self.batch),
-            )
+            self.step(Input::End { clean }, now, random)
         }
         /// `Input::Failure` (0 network, 1 aborted, 2 CORS, else a bad scheme).
         pub fn failure(&mut self, kind: u8, now: f64, random: f64) -> f64 {
@@ -157,40 +151,19 @@ mod layer {
                 2 => NetworkFailure::Cors,
                 _ => NetworkFailure::Scheme,
             };
-            code(
-                self.machine
-                    .handle(Input::Failure(failure), now, random, &mut self.batch),
-            )
+            self.step(Input::Failure(failure), now, random)
         }
         /// `Input::InactivityTimeout`.
         pub fn timeout(&mut self, now: f64, random: f64) -> f64 {
-            code(
-                self.machine
-                    .handle(Input::InactivityTimeout, now, random, &mut self.batch),
-            )
+            self.step(Input::InactivityTimeout, now, random)
         }
         /// `Input::AuthRefreshed`.
         pub fn auth(&mut self, ok: bool, now: f64, random: f64) -> f64 {
-            code(
-                self.machine
-                    .handle(Input::AuthRefreshed { ok }, now, random, &mut self.batch),
-            )
+            self.step(Input::AuthRefreshed { ok }, now, random)
         }
         /// `Input::Close`.
         pub fn close(&mut self) -> f64 {
-            code(self.machine.handle(Input::Close, 0.0, 0.0, &mut self.batch))
-        }
-        /// The batch's text.
-        pub fn text(&self) -> String {
-            self.batch.text().to_owned()
-        }
-        /// The batch's records.
-        pub fn meta(&self) -> Vec<u32> {
-            self.batch.meta().to_vec()
-        }
-        /// Empties the batch.
-        pub fn clear(&mut self) {
-            self.batch.clear()
+            self.step(Input::Close, 0.0, 0.0)
         }
     }
 }
