@@ -283,7 +283,8 @@ export class SharedSource {
   /**
    * While the group waits for a follower, checks every `LIVENESS_MS` that each follower
    * it waits for still holds its lock (a document that went away has released it), and
-   * stops waiting for those that do not.
+   * stops waiting for those that do not. Then it wakes the core, which reads the room
+   * again (`#room`), and so schedules the next check while it still waits.
    */
   #checkLiveness() {
     if (this.#livenessTimer !== null) return;
@@ -293,15 +294,10 @@ export class SharedSource {
       navigator.locks.query().then((snapshot) => {
         if (this.#core === null) return;
         const alive = new Set(tabsOf(snapshot, this.#name));
-        let gone = false;
         for (const [tab, limit] of this.#credits) {
-          if (limit - this.#sent <= 0 && !alive.has(tab)) {
-            this.#credits.delete(tab);
-            gone = true;
-          }
+          if (limit <= this.#sent && !alive.has(tab)) this.#credits.delete(tab);
         }
-        if (gone) this.#core.pull();
-        else if ([...this.#credits.values()].some((limit) => limit - this.#sent <= 0)) this.#checkLiveness();
+        this.#core.pull();
       }, () => {});
     }, LIVENESS_MS);
   }
@@ -552,10 +548,8 @@ export class SharedSource {
         this.#opened(note);
         return;
       case 'msg':
-        if (this.#leaderId === null || note.from === this.#leaderId) {
-          if (this.#leaderId === null) this.#following(note.from, note.n);
-          else if (typeof note.n === 'number') this.#got = note.n;
-        }
+        if (this.#leaderId === null) this.#following(note.from, note.n);
+        else if (note.from === this.#leaderId && typeof note.n === 'number') this.#got = note.n;
         this.#deliver(note);
         return;
       case 'comment':

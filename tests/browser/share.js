@@ -349,7 +349,9 @@ test('shared: a follower that goes away while its consumer stalls no longer hold
   const { a, b, meter, fb } = await flowPair(ctx, count, {}, { highWaterMark: 8 });
   const iterator = b.source[Symbol.asyncIterator]();
   await iterator.next();
-  await sleep(300);
+  // Longer than one liveness check (1 s), which finds it there: a later check must see
+  // it gone.
+  await sleep(1500);
   assert(meter.bytes <= 24 * 1024, `read ${meter.bytes} bytes while the follower stalled`);
   // Its document destroyed (a crashed or killed tab: no goodbye over the channel).
   fb.remove();
